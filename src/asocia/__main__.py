@@ -1,0 +1,3 @@
+from asocia.cli.main import main
+
+main()

@@ -1,0 +1,106 @@
+"""The cooperative: the spine of the registry that every other capability hangs on.
+
+Spanish terms are kept where they are the term of art: ``comuna`` (Chile's municipality),
+``rubro`` (line of business as the registry writes it), RUT (Chile's tax id, in ``tax_id``).
+Codes for classes, statuses and types are the stable English/ASCII keys defined in
+``asocia.registry.vocabulary``; labels come from there too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from asocia.db.base import Base, JSONType, utcnow
+
+
+class Cooperative(Base):
+    """A cooperative (or other organisation kept in a cooperative registry)."""
+
+    __tablename__ = "cooperatives"
+    __table_args__ = (
+        UniqueConstraint("country", "tax_id", name="uq_cooperatives_country_tax_id"),
+        UniqueConstraint("country", "registry_number", name="uq_cooperatives_country_registry"),
+        Index("ix_cooperatives_region_class", "region_code", "legal_class"),
+        Index("ix_cooperatives_status_activity", "legal_status", "activity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), default="CL", index=True)
+    # Canonical form from python-stdnum where it has a validator (Chile: "76086428-5").
+    tax_id: Mapped[str | None] = mapped_column(String(40))
+    registry_number: Mapped[str | None] = mapped_column(String(40))
+    legal_name: Mapped[str] = mapped_column(String(300))
+    trade_name: Mapped[str | None] = mapped_column(String(300))
+    # Lower-case, accent-free, punctuation-free legal name: search and duplicate detection.
+    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    organisation_type: Mapped[str] = mapped_column(String(40), default="cooperativa")
+    legal_class: Mapped[str | None] = mapped_column(String(40), index=True)
+    ilo_type: Mapped[str | None] = mapped_column(String(40), index=True)
+    ilo_type_overridden: Mapped[bool] = mapped_column(default=False)
+    isic_section: Mapped[str | None] = mapped_column(String(1), index=True)
+    rubro: Mapped[str | None] = mapped_column(String(200))
+    sub_rubro: Mapped[str | None] = mapped_column(String(200))
+    # Chile: official codes (CUT 2018). Elsewhere: ``admin_division`` as given.
+    region_code: Mapped[int | None] = mapped_column(index=True)
+    province_code: Mapped[int | None]
+    comuna_code: Mapped[int | None] = mapped_column(index=True)
+    # The comuna's PNDR 2020 class (rural / mixta / urbana), copied for fast filtering.
+    rural_class: Mapped[str | None] = mapped_column(String(10), index=True)
+    admin_division: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(200))
+    legal_status: Mapped[str | None] = mapped_column(String(30))
+    activity: Mapped[str | None] = mapped_column(String(10))
+    constituted_on: Mapped[date | None]
+    in_force_on: Mapped[date | None]
+    dissolved_on: Mapped[date | None]
+    cancelled_on: Mapped[date | None]
+    members_total: Mapped[int | None]
+    members_women: Mapped[int | None]
+    members_men: Mapped[int | None]
+    members_legal_persons: Mapped[int | None]
+    members_founding: Mapped[int | None]
+    employees: Mapped[int | None]
+    worker_members: Mapped[int | None]
+    sales_amount: Mapped[float | None] = mapped_column(Float)
+    sales_currency: Mapped[str | None] = mapped_column(String(3))
+    sales_year: Mapped[int | None]
+    # Columns of an imported file that asocia has no field for, kept rather than dropped.
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Provenance of the current values.
+    source_file: Mapped[str | None] = mapped_column(String(300))
+    source_row: Mapped[int | None]
+    import_run_id: Mapped[int | None] = mapped_column(index=True)
+    last_verified_on: Mapped[date | None]
+    # Set when a reviewer merged this record into another; the record is kept with its history.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contact: Mapped[CooperativeContact | None] = relationship(
+        back_populates="cooperative", uselist=False, cascade="all, delete-orphan"
+    )
+
+
+class CooperativeContact(Base):
+    """Contact data of people: personal data, kept apart so public queries never touch it.
+
+    Shown only where ``asocia.auth.policy`` grants ``VIEW_PERSONAL_DATA``.
+    """
+
+    __tablename__ = "cooperative_contacts"
+
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(Text)
+    representative: Mapped[str | None] = mapped_column(String(300))
+
+    cooperative: Mapped[Cooperative] = relationship(back_populates="contact")
