@@ -1,0 +1,1 @@
+"""Cooperative diagnosis: instruments as data, one scoring engine, XLSForm out, ODK/Kobo in."""
