@@ -11,15 +11,26 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from asocia.auth import accounts, passwords
 from asocia.db import Base, Database
 from asocia.db.engine import normalise_url
 from asocia.db.migrate import upgrade
+from asocia.settings import Settings
+from asocia.web import create_app
+from asocia.web.security import CSRF_COOKIE, csrf_token_for
+
+# Cheap argon2 parameters in tests: the real ones cost ~0.1 s a hash, and tests hash a lot.
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 POSTGRES_URL = os.environ.get("ASOCIA_TEST_POSTGRES_URL")
 SKIP_POSTGRES = "ASOCIA_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped"
@@ -96,3 +107,88 @@ def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     database = Database(f"sqlite:///{path}")
     yield database
     database.dispose()
+
+
+# --- web ---------------------------------------------------------------------------------------
+
+
+TEST_PASSWORD = "correct horse battery"
+ROLES = ("admin", "analyst", "field", "coop")
+
+
+@dataclass
+class Web:
+    """An in-process web app on a test database, with helpers to act as each role."""
+
+    db: Database
+    app: Any
+    client: TestClient
+    _clients: list[TestClient] = field(default_factory=list)
+
+    def new_client(self) -> TestClient:
+        client = TestClient(self.app, follow_redirects=False)
+        client.__enter__()
+        self._clients.append(client)
+        return client
+
+    def csrf(self, client: TestClient) -> str:
+        """The CSRF token ``client`` must send (fetches a page first if it has no cookie)."""
+        if CSRF_COOKIE not in client.cookies:
+            client.get("/login")
+        return csrf_token_for(self.app.state.secret_key, client.cookies[CSRF_COOKIE])
+
+    def create_user(
+        self, role: str, *, username: str | None = None, cooperative_id: int | None = None
+    ) -> str:
+        username = username or f"{role}-{uuid.uuid4().hex[:6]}"
+        with self.db.session() as session:
+            accounts.create_user(
+                session, username, TEST_PASSWORD, role, cooperative_id=cooperative_id
+            )
+        return username
+
+    def login_as(self, role: str, cooperative_id: int | None = None) -> TestClient:
+        """A new client logged in as a fresh user with ``role`` (``client.user_id`` is set).
+
+        For the ``coop`` role without a cooperative id, a cooperative is created for it.
+        """
+        if role == "coop" and cooperative_id is None:
+            cooperative_id = self.make_cooperative()
+        username = self.create_user(role, cooperative_id=cooperative_id)
+        client = self.new_client()
+        response = client.post(
+            "/login",
+            data={"username": username, "password": TEST_PASSWORD, "csrf_token": self.csrf(client)},
+        )
+        assert response.status_code == 303, response.text
+        with self.db.session() as session:
+            user = accounts.get_user(session, username)
+            assert user is not None
+            client.user_id = user.id  # type: ignore[attr-defined]
+        return client
+
+    def make_cooperative(self, **values: Any) -> int:
+        from asocia.db.models import Cooperative
+
+        values.setdefault("legal_name", f"Cooperativa de prueba {uuid.uuid4().hex[:6]}")
+        values.setdefault("name_key", values["legal_name"].lower())
+        with self.db.session() as session:
+            cooperative = Cooperative(**values)
+            session.add(cooperative)
+            session.flush()
+            return cooperative.id
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def web(db: Database) -> Iterator[Web]:
+    """The web app over ``db`` (SQLite and PostgreSQL)."""
+    settings = Settings(database_url=db.url, secret_key="k" * 40)
+    app = create_app(settings, database=db)
+    holder = Web(db=db, app=app, client=None)  # type: ignore[arg-type]
+    holder.client = holder.new_client()
+    yield holder
+    holder.close()

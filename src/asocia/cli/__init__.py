@@ -1,0 +1,1 @@
+"""The ``asocia`` command line: thin wrappers over the library."""

@@ -1,0 +1,146 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import URL
+from starlette.exceptions import HTTPException
+
+from asocia import __version__
+from asocia.db.session import Database
+from asocia.settings import LANGUAGES, Settings
+from asocia.web.deps import LoginRequired, csrf_protect
+from asocia.web.security import (
+    CSRF_COOKIE,
+    LANGUAGE_COOKIE,
+    new_csrf_seed,
+    resolve_secret_key,
+)
+from asocia.web.templating import render, translator
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+API_PREFIX = "/api/v1"
+
+# Capability modules, each exposing ``router`` (pages) and/or ``api_router`` (JSON).
+CAPABILITIES = ("core", "registry", "diagnosis", "stats")
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the web application for ``settings`` (read from the environment when omitted).
+
+    The process keeps no state of its own: sessions, rate limits and job progress are in the
+    database, so several workers can serve one deployment.
+    """
+    settings = settings or Settings.from_env()
+    database = database or Database(settings.database_url)
+    database.check_schema()
+
+    app = FastAPI(
+        title="asocia",
+        version=__version__,
+        description="API del observatorio de cooperativas / cooperative observatory API",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.secret_key = resolve_secret_key(settings, database)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for name in CAPABILITIES:
+        try:
+            module = importlib.import_module(f"asocia.web.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"asocia.web.{name}":
+                raise
+            continue  # a capability not built yet
+        if hasattr(module, "router"):
+            app.include_router(module.router)
+        if hasattr(module, "api_router"):
+            app.include_router(module.api_router, prefix=API_PREFIX)
+
+    _install_middleware(app, settings)
+    _install_error_handlers(app)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _secure(request: Request, settings: Settings) -> bool:
+    return settings.force_secure_cookies or request.url.scheme == "https"
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    @app.middleware("http")
+    async def language_and_csrf_cookie(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        chosen = request.cookies.get(LANGUAGE_COOKIE)
+        request.state.language = chosen if chosen in LANGUAGES else settings.default_language
+        seed = request.cookies.get(CSRF_COOKIE)
+        fresh_seed = not seed
+        request.state.csrf_seed = seed or new_csrf_seed()
+        response = await call_next(request)
+        if fresh_seed:
+            response.set_cookie(
+                CSRF_COOKIE,
+                request.state.csrf_seed,
+                httponly=True,
+                samesite="lax",
+                secure=_secure(request, settings),
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "authentication required"}, status_code=401)
+        target = URL("/login").include_query_params(next=request.url.path)
+        return RedirectResponse(str(target), status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _is_api(request) or not hasattr(request.state, "csrf_seed"):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        _ = translator(request)
+        titles = {
+            403: _("Access denied"),
+            404: _("Page not found"),
+            401: _("Authentication required"),
+        }
+        title = titles.get(exc.status_code, _("Something went wrong"))
+        return render(
+            request,
+            "error.html",
+            {"title": title, "detail": exc.detail, "status": exc.status_code},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"location": list(e.get("loc", ())), "message": e.get("msg"), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)

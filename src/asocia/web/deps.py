@@ -1,0 +1,124 @@
+"""Request dependencies: who is asking, may they, and a database session.
+
+Every route depends on :func:`require`; the authorization matrix test checks that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from asocia.auth import accounts
+from asocia.auth.policy import ANONYMOUS, Permission, Principal, can
+from asocia.db.session import Database
+from asocia.settings import Settings
+from asocia.web.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    csrf_valid,
+)
+
+
+class LoginRequired(Exception):
+    """An anonymous visitor asked for something that needs an account."""
+
+
+def get_database(request: Request) -> Database:
+    """The application's database."""
+    database: Database = request.app.state.database
+    return database
+
+
+def get_settings(request: Request) -> Settings:
+    """The application's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for the request, committed when the route returns without error."""
+    with get_database(request).session() as session:
+        yield session
+
+
+def bearer_token(request: Request) -> str | None:
+    """The API token of an ``Authorization: Bearer`` header, if any."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def get_principal(request: Request) -> Principal:
+    """Who is asking: from an API token, else the session cookie, else anonymous.
+
+    Cached on the request so that every dependency sees the same answer.
+    """
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    settings = get_settings(request)
+    principal = ANONYMOUS
+    token = bearer_token(request)
+    with get_database(request).session() as session:
+        if token is not None:
+            found = accounts.principal_from_token(session, token)
+            if found is None:
+                raise HTTPException(401, "invalid or revoked API token")
+            principal = found
+        elif secret := request.cookies.get(SESSION_COOKIE):
+            principal = accounts.principal_from_web_session(
+                session, secret, hours=settings.session_hours
+            )
+    request.state.principal = principal
+    request.state.via_token = token is not None
+    return principal
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse a state-changing request that lacks the CSRF token.
+
+    Requests authenticated by an API token carry no cookies a forged page could abuse, so they
+    are exempt.
+    """
+    if request.method in SAFE_METHODS or bearer_token(request) is not None:
+        return
+    token = request.headers.get(CSRF_HEADER)
+    if token is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            token = value if isinstance(value, str) else None
+    secret_key: str = request.app.state.secret_key
+    if not csrf_valid(secret_key, request.cookies.get(CSRF_COOKIE), token):
+        raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again")
+
+
+def require(permission: Permission) -> Callable[[Request], Principal]:
+    """A dependency that lets the request through only if its principal has ``permission``.
+
+    Anonymous visitors asking for more than public pages are sent to log in (401 on the API).
+    """
+
+    def dependency(request: Request, principal: Principal = Depends(get_principal)) -> Principal:
+        if can(principal, permission):
+            return principal
+        if not principal.is_authenticated:
+            raise LoginRequired()
+        raise HTTPException(403, "you do not have permission to do this")
+
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the authz test
+    return dependency
+
+
+def login_window(settings: Settings) -> timedelta:
+    """The window in which failed logins are counted."""
+    return timedelta(minutes=settings.login_window_minutes)

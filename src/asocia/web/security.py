@@ -1,0 +1,64 @@
+"""Secret key, CSRF tokens and cookie names.
+
+CSRF uses the double-submit pattern with a signed token: a random value lives in the
+``asocia_csrf`` cookie, and forms (or the ``X-CSRF-Token`` header) must carry its HMAC under
+the instance secret. A cross-site page can neither read the cookie nor compute the HMAC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+
+from asocia.db.models import InstanceSetting
+from asocia.db.session import Database
+from asocia.settings import Settings
+
+SESSION_COOKIE = "asocia_session"
+CSRF_COOKIE = "asocia_csrf"
+LANGUAGE_COOKIE = "asocia_lang"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def resolve_secret_key(settings: Settings, database: Database) -> str:
+    """``ASOCIA_SECRET_KEY``, else the key stored in the database, else a new stored one.
+
+    Storing it in the database gives every worker of a deployment the same key.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    with database.session() as session:
+        stored = session.get(InstanceSetting, "secret_key")
+        if stored is not None:
+            return stored.value
+    try:
+        with database.session() as session:
+            session.add(InstanceSetting(key="secret_key", value=secrets.token_urlsafe(48)))
+    except IntegrityError:
+        pass  # another worker stored one first: use theirs
+    with database.session() as session:
+        stored = session.get(InstanceSetting, "secret_key")
+        assert stored is not None
+        return stored.value
+
+
+def new_csrf_seed() -> str:
+    """A fresh random value for the CSRF cookie."""
+    return secrets.token_urlsafe(24)
+
+
+def csrf_token_for(secret_key: str, seed: str) -> str:
+    """The token forms must carry for the CSRF cookie value ``seed``."""
+    return hmac.new(secret_key.encode(), f"csrf:{seed}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(secret_key: str, seed: str | None, token: str | None) -> bool:
+    """True when ``token`` matches the cookie value ``seed``."""
+    if not seed or not token:
+        return False
+    return hmac.compare_digest(csrf_token_for(secret_key, seed), token)

@@ -1,0 +1,92 @@
+"""Jinja2 templates with translations, CSRF and the authorization policy in every render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
+from markupsafe import Markup, escape
+
+from asocia import __version__, i18n
+from asocia.auth.policy import ANONYMOUS, Permission, Principal, can
+from asocia.web.security import CSRF_FIELD, csrf_token_for
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "xml"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.newstyle_gettext = True  # type: ignore[attr-defined]
+
+
+def language(request: Request) -> str:
+    """The language of this request (set by the language middleware)."""
+    lang: str = getattr(request.state, "language", "es")
+    return lang
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token for this visitor's forms."""
+    return csrf_token_for(request.app.state.secret_key, request.state.csrf_seed)
+
+
+def translator(request: Request) -> Any:
+    """A plain gettext function in the request's language, for use in Python code."""
+    lang = language(request)
+    return lambda message: i18n.gettext(lang, message)
+
+
+def context_for(request: Request) -> dict[str, Any]:
+    """The globals every template gets."""
+    lang = language(request)
+    principal: Principal = getattr(request.state, "principal", None) or ANONYMOUS
+    token = csrf_token(request)
+    translations = i18n.translations(lang)
+    return {
+        "request": request,
+        "lang": lang,
+        "principal": principal,
+        "can": lambda name: can(principal, Permission(name)),
+        "csrf_token": token,
+        "csrf_input": lambda: Markup(
+            f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">'
+        ),
+        "_": _make_new_gettext(translations.gettext),
+        "gettext": _make_new_gettext(translations.gettext),
+        "ngettext": _make_new_ngettext(translations.ngettext),
+        "url_for": request.url_for,
+        "number": lambda value, digits=0: "—"
+        if value is None
+        else format_decimal(value, format=f"#,##0{'.' + '0' * digits if digits else ''}", locale=lang),
+        "percent": lambda value, digits=1: "—"
+        if value is None
+        else format_percent(value, format=f"#,##0.{'0' * digits} %", locale=lang),
+        "date": lambda value: "—" if value is None else format_date(value, "medium", locale=lang),
+        "static": lambda path: f"/static/{path}?v={__version__}",
+        "version": __version__,
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render ``template`` with the request's globals plus ``context``."""
+    values = context_for(request)
+    if context:
+        values.update(context)
+    html = environment.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code)
