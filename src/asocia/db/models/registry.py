@@ -68,6 +68,9 @@ class Cooperative(Base):
     sales_amount: Mapped[float | None] = mapped_column(Float)
     sales_currency: Mapped[str | None] = mapped_column(String(3))
     sales_year: Mapped[int | None]
+    # Firm size by sales (Ley 20.416: micro, small, medium, large), computed when written from
+    # the UF value in the settings; stored so that the registry list can filter on it.
+    size_band: Mapped[str | None] = mapped_column(String(10), index=True)
     # Columns of an imported file that asocia has no field for, kept rather than dropped.
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Provenance of the current values.
@@ -104,3 +107,97 @@ class CooperativeContact(Base):
     representative: Mapped[str | None] = mapped_column(String(300))
 
     cooperative: Mapped[Cooperative] = relationship(back_populates="contact")
+
+
+class ImportRun(Base):
+    """One import of a registry file: who, when, which file, and its summary."""
+
+    __tablename__ = "registry_import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str | None] = mapped_column(String(150))
+    source_file: Mapped[str] = mapped_column(String(300))
+    file_format: Mapped[str | None] = mapped_column(String(10))
+    country: Mapped[str] = mapped_column(String(2), default="CL")
+    # running, committed (rows written), failed (nothing written)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    read: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    flagged: Mapped[int] = mapped_column(default=0)
+    columns: Mapped[list[dict[str, str]] | None] = mapped_column(JSONType)
+    message: Mapped[str | None] = mapped_column(Text)
+
+    problems: Mapped[list[ImportProblem]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ImportProblem(Base):
+    """A problem found in one row of an import: where, what value, why, and its outcome."""
+
+    __tablename__ = "registry_import_problems"
+    __table_args__ = (Index("ix_registry_import_problems_run_line", "import_run_id", "line"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_run_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_import_runs.id", ondelete="CASCADE")
+    )
+    line: Mapped[int]
+    column: Mapped[str | None] = mapped_column(String(300))
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    # rejected: the row was not imported; flagged: imported, with this problem noted
+    outcome: Mapped[str] = mapped_column(String(10))
+
+    run: Mapped[ImportRun] = relationship(back_populates="problems")
+
+
+class CooperativeChange(Base):
+    """One changed value of a cooperative: who, when, through which import run, old → new.
+
+    Values are stored as text (dates ISO, numbers as written by Python) so that any field's
+    history fits one table. Personal-data fields are marked so they can be hidden.
+    """
+
+    __tablename__ = "registry_changes"
+    __table_args__ = (Index("ix_registry_changes_coop_at", "cooperative_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE")
+    )
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str | None] = mapped_column(String(150))
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registry_import_runs.id", ondelete="SET NULL"), index=True
+    )
+    # update (a value changed), merge (another record was merged into this one), merged_into
+    action: Mapped[str] = mapped_column(String(20), default="update")
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    personal: Mapped[bool] = mapped_column(default=False)
+
+
+class DuplicateDecision(Base):
+    """A reviewer's decision on a pair of duplicate candidates: merged, or distinct."""
+
+    __tablename__ = "registry_duplicate_decisions"
+    __table_args__ = (
+        UniqueConstraint("first_id", "second_id", name="uq_registry_duplicate_decisions_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    second_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(String(10))  # merged or distinct
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str | None] = mapped_column(String(150))

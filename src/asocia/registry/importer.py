@@ -1,0 +1,329 @@
+"""The import pipeline: read a registry file, validate each row, upsert what is accepted.
+
+One import is one transaction: every accepted row is written, or (on any failure) none is.
+Rows are streamed in batches; memory holds one batch plus the keys seen so far in the file.
+
+>>> result = import_file(database, Path("registro.csv"))      # doctest: +SKIP
+>>> result.summary()                                           # doctest: +SKIP
+{'read': 2150, 'created': 2100, 'updated': 0, 'unchanged': 0, 'rejected': 38, 'flagged': 12}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from asocia.db.base import utcnow
+from asocia.db.models.registry import ImportRun
+from asocia.db.session import Database
+from asocia.registry.columns import ColumnMap, Mapping, resolve_columns
+from asocia.registry.readers import ReadError, open_table
+from asocia.registry.store import (
+    Actor,
+    RegistryWriter,
+    record_failed_run,
+    start_import_run,
+)
+from asocia.registry.validation import REJECTED, Problem, RowValidator
+
+#: How many problems an :class:`ImportResult` keeps in memory (all are stored with the run).
+PROBLEMS_KEPT = 10_000
+BATCH_SIZE = 5_000
+
+Progress = Callable[[int, int | None, str | None], None]
+
+
+class ImportFailed(Exception):
+    """The import could not be completed and wrote nothing; the message is one line."""
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do)."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    flagged: int = 0
+    dry_run: bool = False
+    committed: bool = False
+    import_run_id: int | None = None
+    file_format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    columns: list[dict[str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+
+    def summary(self) -> dict[str, int]:
+        """The six counts: ``read, created, updated, unchanged, rejected, flagged``."""
+        return {
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "flagged": self.flagged,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything, JSON-able (problems limited to those kept)."""
+        return {
+            **self.summary(),
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "import_run_id": self.import_run_id,
+            "file_format": self.file_format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "columns": self.columns,
+            "problem_count": self.problem_count,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def _batches(rows: Iterator[tuple[int, Sequence[Any] | None]], size: int) -> Iterator[list[Any]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def required_columns_missing(columns: ColumnMap) -> str | None:
+    """Why a file cannot be imported at all because of its columns, or None."""
+    found = ", ".join(h for h in columns.headers if h) or "none"
+    if "legal_name" not in columns.fields:
+        return f"no column for the legal name (razón social); columns found: {found}"
+    if "tax_id" not in columns.fields and "registry_number" not in columns.fields:
+        return f"no column for the tax id (RUT) or registry number; columns found: {found}"
+    return None
+
+
+def preview(
+    path: Path, *, mapping: Mapping | None = None, sheet: str | None = None, rows: int = 5
+) -> dict[str, Any]:
+    """The columns of a file as asocia understands them, and its first rows (for the wizard)."""
+    with open_table(path, sheet or (mapping.sheet if mapping else None)) as table:
+        columns = resolve_columns(table.headers, mapping)
+        sample = [
+            ["" if v is None else str(v) for v in cells]
+            for _, cells in islice(table.rows, rows)
+            if cells is not None
+        ]
+        return {
+            "format": table.format,
+            "encoding": table.encoding,
+            "delimiter": table.delimiter,
+            "columns": columns.describe(),
+            "rows": sample,
+            "problem": required_columns_missing(columns),
+        }
+
+
+def import_file(
+    database: Database,
+    path: Path,
+    *,
+    country: str | None = None,
+    mapping: Mapping | None = None,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    actor: Actor | None = None,
+    uf_clp: float = 39_000.0,
+    progress: Progress | None = None,
+    source_name: str | None = None,
+    today: date | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportResult:
+    """Import a registry file (CSV, XLSX or JSON lines) into ``database``.
+
+    ``country`` is the default country of rows (a mapping file's ``country`` otherwise, else
+    ``CL``). Raises :class:`~asocia.registry.readers.ReadError` when the file cannot be read at
+    all and :class:`ImportFailed` when writing failed (then nothing was written).
+    """
+    actor = actor or Actor()
+    country = (country or (mapping.country if mapping else None) or "CL").upper()
+    sheet = sheet or (mapping.sheet if mapping else None)
+    name = source_name or path.name
+    with open_table(path, sheet) as table:
+        columns = resolve_columns(table.headers, mapping)
+        missing = required_columns_missing(columns)
+        if missing:
+            raise ReadError(f"{name}: {missing}")
+        result = ImportResult(
+            dry_run=dry_run,
+            file_format=table.format,
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            columns=columns.describe(),
+        )
+        validator = RowValidator(columns, country=country, uf_clp=uf_clp, today=today)
+        try:
+            with database.session() as session:
+                run_id = None
+                if not dry_run:
+                    run = start_import_run(
+                        session,
+                        source_file=name,
+                        file_format=table.format,
+                        country=country,
+                        actor=actor,
+                        columns=result.columns,
+                    )
+                    run_id = result.import_run_id = run.id
+                writer = RegistryWriter(
+                    session,
+                    actor=actor,
+                    import_run_id=run_id,
+                    source_file=name,
+                    write=not dry_run,
+                )
+                _run(table.rows, validator, writer, result, batch_size, progress, table)
+                if dry_run:
+                    session.rollback()
+                else:
+                    if result.created > 10_000:
+                        writer.analyse()
+                    session.execute(
+                        update(ImportRun)
+                        .where(ImportRun.id == run_id)
+                        .values(status="committed", finished_at=utcnow(), **result.summary())
+                    )
+        except ReadError:
+            raise
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            if not dry_run:
+                with database.session() as session:
+                    result.import_run_id = record_failed_run(
+                        session,
+                        source_file=name,
+                        file_format=table.format,
+                        country=country,
+                        actor=actor,
+                        message=message,
+                    )
+            raise ImportFailed(f"{name}: nothing was imported: {message}") from exc
+    result.committed = not dry_run
+    return result
+
+
+def _run(
+    rows: Iterator[tuple[int, Sequence[Any] | None]],
+    validator: RowValidator,
+    writer: RegistryWriter,
+    result: ImportResult,
+    batch_size: int,
+    progress: Progress | None,
+    table: Any,
+) -> None:
+    seen_tax: dict[tuple[str, str | None], int] = {}
+    seen_registry: dict[tuple[str, str | None], int] = {}
+    validate = validator.validate
+    source_row = "source_row"
+    for batch in _batches(rows, batch_size):
+        accepted: list[tuple[int, dict[str, Any], bool]] = []
+        problems: list[Problem] = []
+        for line, cells in batch:
+            record, found = validate(line, cells)
+            if record is not None:
+                country = record["country"]
+                tax_key = (country, record.get("tax_id"))
+                registry_key = (country, record.get("registry_number"))
+                duplicate = None
+                if tax_key[1] is not None and tax_key in seen_tax:
+                    duplicate = ("tax_id", tax_key[1], seen_tax[tax_key])
+                elif registry_key[1] is not None and registry_key in seen_registry:
+                    duplicate = ("registry_number", registry_key[1], seen_registry[registry_key])
+                if duplicate is not None:
+                    column, value, first = duplicate
+                    found.append(
+                        Problem(
+                            line,
+                            validator.header(column),
+                            value,
+                            f"duplicate key inside the file (first on line {first})",
+                            REJECTED,
+                        )
+                    )
+                    record = None
+                else:
+                    if tax_key[1] is not None:
+                        seen_tax[tax_key] = line
+                    if registry_key[1] is not None:
+                        seen_registry[registry_key] = line
+            if found:
+                problems.extend(found)
+            if record is None:
+                result.rejected += 1
+                continue
+            record[source_row] = line
+            accepted.append((line, record, bool(found)))
+        result.read += len(batch)
+        _apply(writer, accepted, result, problems, validator)
+        if problems:
+            result.problem_count += len(problems)
+            room = PROBLEMS_KEPT - len(result.problems)
+            if room > 0:
+                result.problems.extend(problems[:room])
+            writer.add_problems(problems)
+        if progress is not None:
+            progress(table.position(), table.size or None, f"{result.read} rows read")
+
+
+def _apply(
+    writer: RegistryWriter,
+    accepted: list[tuple[int, dict[str, Any], bool]],
+    result: ImportResult,
+    problems: list[Problem],
+    validator: RowValidator,
+) -> None:
+    if writer.was_empty:
+        writer.create([record for _, record, _ in accepted])
+        result.created += len(accepted)
+        result.flagged += sum(1 for _, _, flagged in accepted if flagged)
+        return
+    by_tax, by_registry = writer.existing(
+        [(r["country"], r["tax_id"]) for _, r, _ in accepted if r.get("tax_id")],
+        [(r["country"], r["registry_number"]) for _, r, _ in accepted if r.get("registry_number")],
+    )
+    new: list[dict[str, Any]] = []
+    for line, record, flagged in accepted:
+        country = record["country"]
+        tax_id, registry = record.get("tax_id"), record.get("registry_number")
+        current = by_tax.get((country, tax_id)) if tax_id else None
+        holder = by_registry.get((country, registry)) if registry else None
+        if current is None and holder is not None and (holder["tax_id"] is None or tax_id is None):
+            current = holder  # the same cooperative, known so far by its registry number
+        if holder is not None and (current is None or holder["id"] != current["id"]):
+            problems.append(
+                Problem(
+                    line,
+                    validator.header("registry_number"),
+                    registry,
+                    "registry number already belongs to another cooperative "
+                    f"(tax id {holder['tax_id']})",
+                    REJECTED,
+                )
+            )
+            result.rejected += 1
+            continue
+        if flagged:
+            result.flagged += 1
+        if current is None:
+            new.append(record)
+            continue
+        changed = writer.compare({k: v for k, v in record.items() if k != "source_row"}, current)
+        if changed:
+            writer.update(current["id"], current, changed, line=line)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    writer.create(new)
+    result.created += len(new)

@@ -1,0 +1,41 @@
+"""Folding of names and labels for matching: case-, accent- and punctuation-insensitive."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+# Legal-form words that say nothing about which cooperative it is.
+_FORM_WORDS = re.compile(
+    r"\b(cooperativa|cooperativas|coop|ltda|limitada|de|del|la|las|los|el|y|e|cia|sa|ag)\b"
+)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case ``text``, strip accents and punctuation, collapse spaces.
+
+    >>> fold("  Región de Ñuble — N° Socios ")
+    'region de nuble n socios'
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", ascii_only).strip()
+
+
+def name_key(legal_name: str) -> str:
+    """The key of a legal name used for search and sorting: folded, words in order."""
+    decomposed = unicodedata.normalize("NFKD", legal_name.casefold())
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
+    return _NON_WORD.sub(" ", ascii_only).strip()[:300]
+
+
+def match_key(legal_name: str) -> str:
+    """A name reduced to its distinctive words, for duplicate detection.
+
+    >>> match_key("Cooperativa Agrícola y Lechera La Unión Ltda.")
+    'agricola lechera union'
+    """
+    return " ".join(_FORM_WORDS.sub(" ", name_key(legal_name)).split())

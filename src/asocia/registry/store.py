@@ -1,0 +1,516 @@
+"""The one place that writes cooperatives, their contacts and their history.
+
+Imports, the demonstration data and merges all come through here. Writing is designed for
+volume: new cooperatives go in batches straight to the database driver (``executemany`` on
+SQLite, ``COPY`` on PostgreSQL) with ids allocated up front, so no ORM object is built per row;
+existing cooperatives are looked up per batch, compared field by field, and every changed value
+leaves a :class:`~asocia.db.models.CooperativeChange` (who, when, which import run, old → new).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from asocia.db.base import utcnow
+from asocia.db.models import Cooperative, CooperativeContact
+from asocia.db.models.registry import CooperativeChange, DuplicateDecision, ImportProblem, ImportRun
+from asocia.registry.columns import CONTACT_FIELDS
+from asocia.registry.validation import Problem
+
+COOPS = cast(Table, Cooperative.__table__)
+CONTACTS = cast(Table, CooperativeContact.__table__)
+CHANGES = cast(Table, CooperativeChange.__table__)
+PROBLEMS = cast(Table, ImportProblem.__table__)
+
+#: Columns of ``cooperatives`` an import or the demo data fills, in insert order.
+COLUMNS: tuple[str, ...] = (
+    "country", "tax_id", "registry_number", "legal_name", "trade_name", "name_key",
+    "organisation_type", "legal_class", "ilo_type", "ilo_type_overridden", "isic_section",
+    "rubro", "sub_rubro", "region_code", "province_code", "comuna_code", "rural_class",
+    "admin_division", "city", "legal_status", "activity", "constituted_on", "in_force_on",
+    "dissolved_on", "cancelled_on", "members_total", "members_women", "members_men",
+    "members_legal_persons", "members_founding", "employees", "worker_members", "sales_amount",
+    "sales_currency", "sales_year", "size_band", "extra", "source_file", "source_row",
+    "import_run_id", "last_verified_on",
+)  # fmt: skip
+_DATE_COLUMNS = frozenset(
+    ("constituted_on", "in_force_on", "dissolved_on", "cancelled_on", "last_verified_on")
+)
+# Columns that are bookkeeping, not facts about the cooperative: never a history entry.
+_NOT_HISTORY = frozenset(("name_key", "ilo_type_overridden", "source_file", "source_row",
+                          "import_run_id", "country"))  # fmt: skip
+_DEFAULTS = {"organisation_type": "cooperativa", "ilo_type_overridden": False}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who writes: recorded on every history entry."""
+
+    user_id: int | None = None
+    username: str | None = None
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Problem] = field(default_factory=list)
+
+
+def _text(value: Any) -> str | None:
+    """A value as history text."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _comparable(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in _DATE_COLUMNS and isinstance(value, date):
+        return value.isoformat()
+    if column == "sales_amount":
+        return float(value)
+    return value
+
+
+class RegistryWriter:
+    """Writes cooperatives in one transaction of ``session``.
+
+    ``write=False`` makes a dry run: it looks up and compares but writes nothing, so the
+    counts are exactly those a real import would give.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        import_run_id: int | None = None,
+        source_file: str | None = None,
+        write: bool = True,
+    ) -> None:
+        self.session = session
+        self.connection: Connection = session.connection()
+        self.dialect = self.connection.dialect.name
+        self.actor = actor
+        self.import_run_id = import_run_id
+        self.source_file = source_file
+        self.write = write
+        self.now = utcnow()
+        self.was_empty = self.connection.execute(select(COOPS.c.id).limit(1)).first() is None
+        self._next_id: int | None = None
+
+    # -- creation --------------------------------------------------------------------------
+
+    def _allocate_ids(self, count: int) -> list[int]:
+        if self.dialect == "postgresql":
+            rows = self.connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('cooperatives', 'id')) "
+                f"FROM generate_series(1, {int(count)})"
+            ).fetchall()
+            return [int(r[0]) for r in rows]
+        if self._next_id is None:
+            # The transaction already holds SQLite's write lock (the import run row is written
+            # first), so no other writer can take these ids.
+            current = self.connection.execute(select(func.max(COOPS.c.id))).scalar()
+            self._next_id = (current or 0) + 1
+        start = self._next_id
+        self._next_id += count
+        return list(range(start, start + count))
+
+    def create(self, records: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert new cooperatives (and their contacts); returns their ids."""
+        if not records or not self.write:
+            return []
+        ids = self._allocate_ids(len(records))
+        now = self._bind_now()
+        rows = []
+        contacts = []
+        base = dict.fromkeys(COLUMNS)
+        base.update(_DEFAULTS)
+        base["source_file"] = self.source_file
+        base["import_run_id"] = self.import_run_id
+        sqlite = self.dialect == "sqlite"
+        for coop_id, record in zip(ids, records, strict=True):
+            values = base.copy()
+            values.update(record)
+            extra = values["extra"]
+            if extra is not None:
+                values["extra"] = json.dumps(extra, ensure_ascii=False)
+            if sqlite:
+                values["ilo_type_overridden"] = 1 if values["ilo_type_overridden"] else 0
+            row: list[Any] = [coop_id]
+            row.extend(values[c] for c in COLUMNS)
+            row.append(now)
+            row.append(now)
+            rows.append(row)
+            if (
+                "email" in record
+                or "phone" in record
+                or "address" in record
+                or ("representative" in record)
+            ):
+                contacts.append([coop_id] + [record.get(c) for c in CONTACT_FIELDS])
+        self._insert_raw("cooperatives", ("id", *COLUMNS, "created_at", "updated_at"), rows)
+        if contacts:
+            self._insert_raw("cooperative_contacts", ("cooperative_id", *CONTACT_FIELDS), contacts)
+        return ids
+
+    def _bind_now(self) -> Any:
+        processor = COOPS.c.created_at.type.dialect_impl(self.connection.dialect).bind_processor(
+            self.connection.dialect
+        )
+        return processor(self.now) if processor else self.now
+
+    def _insert_raw(self, table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
+        driver = self.connection.connection.driver_connection
+        assert driver is not None
+        names = ", ".join(f'"{c}"' for c in columns)
+        cursor = driver.cursor()
+        try:
+            if self.dialect == "postgresql":
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        finally:
+            cursor.close()
+
+    # -- lookups and updates ---------------------------------------------------------------
+
+    def existing(
+        self, country_tax: Iterable[tuple[str, str]], country_registry: Iterable[tuple[str, str]]
+    ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], dict[str, Any]]]:
+        """Current rows (with contacts) by (country, tax id) and by (country, registry number)."""
+        by_tax: dict[tuple[str, str], dict[str, Any]] = {}
+        by_registry: dict[tuple[str, str], dict[str, Any]] = {}
+        if self.was_empty:
+            return by_tax, by_registry
+        query = select(COOPS, *(CONTACTS.c[c] for c in CONTACT_FIELDS)).outerjoin(
+            CONTACTS, CONTACTS.c.cooperative_id == COOPS.c.id
+        )
+        for pairs, column, target in (
+            (country_tax, COOPS.c.tax_id, by_tax),
+            (country_registry, COOPS.c.registry_number, by_registry),
+        ):
+            by_country: dict[str, list[str]] = {}
+            for country, key in pairs:
+                by_country.setdefault(country, []).append(key)
+            for country, keys in by_country.items():
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start : start + 500]
+                    result = self.connection.execute(
+                        query.where(COOPS.c.country == country, column.in_(chunk))
+                    )
+                    for row in result.mappings():
+                        target[(country, row[column.name])] = dict(row)
+        return by_tax, by_registry
+
+    def compare(self, record: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+        """The columns whose value ``record`` changes: column → new value (empty cells keep)."""
+        changed: dict[str, Any] = {}
+        for column, value in record.items():
+            if column == "extra":
+                merged = {**(current.get("extra") or {}), **value}
+                if merged != (current.get("extra") or {}):
+                    changed["extra"] = merged
+                continue
+            if column in ("country",) or value is None:
+                continue
+            if _comparable(column, current.get(column)) != value:
+                changed[column] = value
+        return changed
+
+    def update(
+        self,
+        cooperative_id: int,
+        current: dict[str, Any],
+        changed: dict[str, Any],
+        *,
+        action: str = "update",
+        line: int | None = None,
+    ) -> None:
+        """Apply ``changed`` to one cooperative and record one history entry per fact."""
+        if not self.write or not changed:
+            return
+        coop_values = {c: v for c, v in changed.items() if c not in CONTACT_FIELDS}
+        contact_values = {c: v for c, v in changed.items() if c in CONTACT_FIELDS}
+        history = [
+            {
+                "cooperative_id": cooperative_id,
+                "changed_at": self.now,
+                "user_id": self.actor.user_id,
+                "username": self.actor.username,
+                "import_run_id": self.import_run_id,
+                "action": action,
+                "field": column,
+                "old_value": _text(current.get(column)),
+                "new_value": _text(value),
+                "personal": column in CONTACT_FIELDS,
+            }
+            for column, value in changed.items()
+            if column not in _NOT_HISTORY
+        ]
+        if coop_values:
+            for column in _DATE_COLUMNS & coop_values.keys():
+                value = coop_values[column]
+                coop_values[column] = date.fromisoformat(value) if isinstance(value, str) else value
+            coop_values["updated_at"] = self.now
+            if self.import_run_id is not None:
+                coop_values.update(import_run_id=self.import_run_id, source_file=self.source_file)
+                if line is not None:
+                    coop_values["source_row"] = line
+            self.connection.execute(
+                update(COOPS).where(COOPS.c.id == cooperative_id).values(**coop_values)
+            )
+        if contact_values:
+            exists = self.connection.execute(
+                select(CONTACTS.c.cooperative_id).where(CONTACTS.c.cooperative_id == cooperative_id)
+            ).first()
+            if exists:
+                self.connection.execute(
+                    update(CONTACTS)
+                    .where(CONTACTS.c.cooperative_id == cooperative_id)
+                    .values(**contact_values)
+                )
+            else:
+                self.connection.execute(
+                    insert(CONTACTS).values(cooperative_id=cooperative_id, **contact_values)
+                )
+        if history:
+            self.connection.execute(insert(CHANGES), history)
+
+    # -- import bookkeeping ----------------------------------------------------------------
+
+    def add_problems(self, problems: Sequence[Problem]) -> None:
+        """Store the problems of the current import run."""
+        if not self.write or not problems or self.import_run_id is None:
+            return
+        self.connection.execute(
+            insert(PROBLEMS),
+            [
+                {
+                    "import_run_id": self.import_run_id,
+                    "line": p.line,
+                    "column": p.column,
+                    "value": None if p.value is None else str(p.value)[:1000],
+                    "reason": p.reason,
+                    "outcome": p.outcome,
+                }
+                for p in problems
+            ],
+        )
+
+    def analyse(self) -> None:
+        """Refresh the planner's statistics after a large write (keeps list queries fast)."""
+        if not self.write:
+            return
+        self.connection.exec_driver_sql("ANALYZE cooperatives")
+
+
+def start_import_run(
+    session: Session,
+    *,
+    source_file: str,
+    file_format: str,
+    country: str,
+    actor: Actor,
+    columns: list[dict[str, str]],
+) -> ImportRun:
+    """Create the import run row (inside the import's transaction)."""
+    run = ImportRun(
+        source_file=source_file[:300],
+        file_format=file_format,
+        country=country,
+        user_id=actor.user_id,
+        username=actor.username,
+        columns=columns,
+        status="running",
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def record_failed_run(
+    session: Session,
+    *,
+    source_file: str,
+    file_format: str | None,
+    country: str,
+    actor: Actor,
+    message: str,
+) -> int:
+    """Record an import that wrote nothing because it failed; returns the run id."""
+    run = ImportRun(
+        source_file=source_file[:300],
+        file_format=file_format,
+        country=country,
+        user_id=actor.user_id,
+        username=actor.username,
+        status="failed",
+        message=message,
+        finished_at=utcnow(),
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+# -- merges and duplicate decisions -----------------------------------------------------------
+
+
+class MergeError(ValueError):
+    """The merge cannot be done (same record, already merged, unknown id)."""
+
+
+def merge_cooperatives(session: Session, keep_id: int, other_id: int, actor: Actor) -> None:
+    """Merge ``other_id`` into ``keep_id``: only by explicit action, keeping both histories.
+
+    Empty fields of the kept record take the other's values (each with a history entry);
+    the other record stays, marked ``merged_into_id``, with its own history intact.
+    """
+    if keep_id == other_id:
+        raise MergeError("cannot merge a cooperative into itself")
+    writer = RegistryWriter(session, actor=actor)
+    rows = {
+        row["id"]: dict(row)
+        for row in session.connection()
+        .execute(
+            select(COOPS, *(CONTACTS.c[c] for c in CONTACT_FIELDS))
+            .outerjoin(CONTACTS, CONTACTS.c.cooperative_id == COOPS.c.id)
+            .where(COOPS.c.id.in_([keep_id, other_id]))
+        )
+        .mappings()
+    }
+    if keep_id not in rows or other_id not in rows:
+        raise MergeError("unknown cooperative id")
+    keep, other = rows[keep_id], rows[other_id]
+    for record in (keep, other):
+        if record["merged_into_id"] is not None:
+            raise MergeError(f"cooperative {record['id']} is already merged into another")
+    fill: dict[str, Any] = {}
+    for column in (*COLUMNS, *CONTACT_FIELDS):
+        if column in _NOT_HISTORY or column in ("tax_id", "registry_number"):
+            continue
+        if keep.get(column) in (None, "") and other.get(column) not in (None, ""):
+            value = other[column]
+            fill[column] = value.isoformat() if isinstance(value, date) else value
+    writer.update(keep_id, keep, fill, action="merge")
+    session.connection().execute(
+        insert(CHANGES),
+        [
+            {
+                "cooperative_id": keep_id,
+                "changed_at": writer.now,
+                "user_id": actor.user_id,
+                "username": actor.username,
+                "import_run_id": None,
+                "action": "merge",
+                "field": "merged_from",
+                "old_value": None,
+                "new_value": str(other_id),
+                "personal": False,
+            },
+            {
+                "cooperative_id": other_id,
+                "changed_at": writer.now,
+                "user_id": actor.user_id,
+                "username": actor.username,
+                "import_run_id": None,
+                "action": "merged_into",
+                "field": "merged_into_id",
+                "old_value": None,
+                "new_value": str(keep_id),
+                "personal": False,
+            },
+        ],
+    )
+    session.connection().execute(
+        update(COOPS)
+        .where(COOPS.c.id == other_id)
+        .values(merged_into_id=keep_id, updated_at=writer.now)
+    )
+    decide_pair(session, keep_id, other_id, "merged", actor)
+
+
+def decide_pair(
+    session: Session, first_id: int, second_id: int, decision: str, actor: Actor
+) -> None:
+    """Record a reviewer's decision on a duplicate pair (``merged`` or ``distinct``)."""
+    if decision not in ("merged", "distinct"):
+        raise ValueError(decision)
+    low, high = sorted((first_id, second_id))
+    existing = session.execute(
+        select(DuplicateDecision).where(
+            DuplicateDecision.first_id == low, DuplicateDecision.second_id == high
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        session.add(
+            DuplicateDecision(
+                first_id=low,
+                second_id=high,
+                decision=decision,
+                user_id=actor.user_id,
+                username=actor.username,
+            )
+        )
+    else:
+        existing.decision = decision
+        existing.user_id, existing.username = actor.user_id, actor.username
+        existing.decided_at = utcnow()
+    session.flush()
+
+
+def set_ilo_type(session: Session, cooperative_id: int, ilo_type: str | None, actor: Actor) -> None:
+    """Override (or, with None, reset to the class default) a cooperative's ILO type."""
+    from asocia.registry.vocabulary import default_ilo_type
+
+    current = (
+        session.connection()
+        .execute(select(COOPS).where(COOPS.c.id == cooperative_id))
+        .mappings()
+        .one()
+    )
+    new = ilo_type if ilo_type is not None else default_ilo_type(current["legal_class"])
+    writer = RegistryWriter(session, actor=actor)
+    writer.update(
+        cooperative_id,
+        dict(current),
+        {"ilo_type": new, "ilo_type_overridden": ilo_type is not None}
+        if new != current["ilo_type"] or (ilo_type is not None) != current["ilo_type_overridden"]
+        else {},
+    )
+
+
+__all__ = [
+    "COLUMNS",
+    "Actor",
+    "BatchOutcome",
+    "MergeError",
+    "RegistryWriter",
+    "decide_pair",
+    "merge_cooperatives",
+    "record_failed_run",
+    "start_import_run",
+]
