@@ -51,7 +51,7 @@ NA = "na"
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Traffic-light cut-offs in percent: green at or above ``green``, yellow at or above ``yellow``."""
+    """Traffic-light cut-offs in percent: green from ``green`` up, yellow from ``yellow`` up."""
 
     green: float = 70.0
     yellow: float = 40.0
@@ -161,9 +161,12 @@ class Dimension:
     categories: tuple[Category, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Instrument:
-    """A versioned diagnosis instrument. ``key`` (``id@version``) identifies it everywhere."""
+    """A versioned diagnosis instrument. ``key`` (``id@version``) identifies it everywhere.
+
+    Compared and hashed by identity: the scoring engine caches its compiled form per object.
+    """
 
     id: str
     version: str

@@ -150,13 +150,16 @@ def get_instrument(
 # -- building the typed model, with the rules a schema cannot express ---------------
 
 
-def _thresholds(raw: Mapping[str, Any] | None, inherited: Thresholds, path: str,
-                problems: list[Problem]) -> Thresholds:
+def _thresholds(
+    raw: Mapping[str, Any] | None, inherited: Thresholds, path: str, problems: list[Problem]
+) -> Thresholds:
     if raw is None:
         return inherited
     green, yellow = float(raw["green"]), float(raw["yellow"])
     if yellow > green:
-        problems.append(Problem(f"{path}.thresholds", f"yellow ({yellow}) is above green ({green})"))
+        problems.append(
+            Problem(f"{path}.thresholds", f"yellow ({yellow}) is above green ({green})")
+        )
     return Thresholds(green=green, yellow=yellow)
 
 
@@ -172,7 +175,9 @@ def _build(data: dict[str, Any], source: str, problems: list[Problem]) -> Instru
 
     def node_id(node_path: str, value: str) -> str:
         if value in seen_nodes:
-            problems.append(Problem(f"{node_path}.id", f"id {value!r} already used at {seen_nodes[value]}"))
+            problems.append(
+                Problem(f"{node_path}.id", f"id {value!r} already used at {seen_nodes[value]}")
+            )
         seen_nodes[value] = node_path
         return value
 
@@ -199,10 +204,12 @@ def _build(data: dict[str, Any], source: str, problems: list[Problem]) -> Instru
                 if not any(q.scored for q in qs):
                     problems.append(Problem(spath, "has no scored question (weight > 0)"))
                 subcategories.append(Subcategory(sid, dict(s["label"]), sthr, tuple(qs)))
-            categories.append(Category(node_id(cpath, c["id"]), dict(c["label"]), cthr,
-                                       tuple(subcategories)))
-        dimensions.append(Dimension(node_id(dpath, d["id"]), dict(d["label"]), dthr,
-                                    tuple(categories)))
+            categories.append(
+                Category(node_id(cpath, c["id"]), dict(c["label"]), cthr, tuple(subcategories))
+            )
+        dimensions.append(
+            Dimension(node_id(dpath, d["id"]), dict(d["label"]), dthr, tuple(categories))
+        )
     return Instrument(
         id=data["id"],
         version=str(data["version"]),
@@ -215,15 +222,28 @@ def _build(data: dict[str, Any], source: str, problems: list[Problem]) -> Instru
     )
 
 
-def _question(q: Mapping[str, Any], subcategory: str, path: str,
-              earlier: Mapping[str, Question], problems: list[Problem]) -> Question:
+def _question(
+    q: Mapping[str, Any],
+    subcategory: str,
+    path: str,
+    earlier: Mapping[str, Question],
+    problems: list[Problem],
+) -> Question:
     kind = QuestionKind(q["kind"])
-    default_weight = 1.0 if kind in _SCORED_BY_DEFAULT or (
-        kind is QuestionKind.NUMERIC and "bands" in q) else 0.0
+    default_weight = (
+        1.0
+        if kind in _SCORED_BY_DEFAULT or (kind is QuestionKind.NUMERIC and "bands" in q)
+        else 0.0
+    )
     weight = float(q.get("weight", default_weight))
     options = tuple(
-        Option(o["id"], dict(o["label"]), float(o.get("score", 0.0)), bool(o.get("na", False)),
-               _text(o.get("action")))
+        Option(
+            o["id"],
+            dict(o["label"]),
+            float(o.get("score", 0.0)),
+            bool(o.get("na", False)),
+            _text(o.get("action")),
+        )
         for o in q.get("options", ())
     )
     bands = tuple(
@@ -237,30 +257,50 @@ def _question(q: Mapping[str, Any], subcategory: str, path: str,
         _check_clause(clause, earlier, f"{path}.when[{ki}]", problems)
         clauses.append(clause)
     question = Question(
-        id=q["id"], kind=kind, label=dict(q["label"]), weight=weight,
-        required=bool(q.get("required", False)), hint=_text(q.get("hint")), when=tuple(clauses),
-        action=_text(q.get("action")), allow_na=bool(q.get("allow_na", True)), options=options,
-        cap=q.get("cap"), bands=bands, minimum=q.get("min"), maximum=q.get("max"),
-        integer=bool(q.get("integer", False)), unit=_text(q.get("unit")),
-        numerator=q.get("numerator"), denominator=q.get("denominator"),
-        percent=bool(q.get("percent", False)), subcategory=subcategory,
+        id=q["id"],
+        kind=kind,
+        label=dict(q["label"]),
+        weight=weight,
+        required=bool(q.get("required", False)),
+        hint=_text(q.get("hint")),
+        when=tuple(clauses),
+        action=_text(q.get("action")),
+        allow_na=bool(q.get("allow_na", True)),
+        options=options,
+        cap=q.get("cap"),
+        bands=bands,
+        minimum=q.get("min"),
+        maximum=q.get("max"),
+        integer=bool(q.get("integer", False)),
+        unit=_text(q.get("unit")),
+        numerator=q.get("numerator"),
+        denominator=q.get("denominator"),
+        percent=bool(q.get("percent", False)),
+        subcategory=subcategory,
     )
     _check_question(question, earlier, path, problems)
     return question
 
 
-def _check_clause(clause: Clause, earlier: Mapping[str, Question], path: str,
-                  problems: list[Problem]) -> None:
+def _check_clause(
+    clause: Clause, earlier: Mapping[str, Question], path: str, problems: list[Problem]
+) -> None:
     target = earlier.get(clause.question)
     if target is None:
-        problems.append(Problem(f"{path}.question",
-                                f"{clause.question!r} is not an earlier question"))
+        problems.append(
+            Problem(f"{path}.question", f"{clause.question!r} is not an earlier question")
+        )
         return
     # A condition on a scored answer would let a better answer switch other questions on
     # or off and so lower a percentage; gating questions are therefore unscored facts.
     if target.scored:
-        problems.append(Problem(f"{path}.question",
-                                f"{clause.question!r} is scored; conditions may only use unscored questions (weight 0)"))
+        problems.append(
+            Problem(
+                f"{path}.question",
+                f"{clause.question!r} is scored; "
+                "conditions may only use unscored questions (weight 0)",
+            )
+        )
     if clause.op in ("equals", "in", "selected"):
         values = clause.value if isinstance(clause.value, list) else [clause.value]
         allowed = _allowed_values(target)
@@ -284,8 +324,9 @@ def _allowed_values(question: Question) -> set[str] | None:
     return None
 
 
-def _check_question(q: Question, earlier: Mapping[str, Question], path: str,
-                    problems: list[Problem]) -> None:
+def _check_question(
+    q: Question, earlier: Mapping[str, Question], path: str, problems: list[Problem]
+) -> None:
     if q.kind is QuestionKind.TEXT and q.weight:
         problems.append(Problem(f"{path}.weight", "text questions are never scored"))
     if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
@@ -305,7 +346,9 @@ def _check_question(q: Question, earlier: Mapping[str, Question], path: str,
             problems.append(Problem(f"{path}.options", "multiple-choice options cannot be 'na'"))
         reachable = sum(o.score for o in q.options)
         if q.scored and q.cap is not None and q.cap > reachable:
-            problems.append(Problem(f"{path}.cap", f"cap {q.cap} is above the best sum {reachable}"))
+            problems.append(
+                Problem(f"{path}.cap", f"cap {q.cap} is above the best sum {reachable}")
+            )
     if q.kind is QuestionKind.NUMERIC and q.scored and not q.bands:
         problems.append(Problem(path, "a scored numeric question needs bands"))
     if q.bands:
@@ -317,19 +360,29 @@ def _check_question(q: Question, earlier: Mapping[str, Question], path: str,
             ref = getattr(q, role)
             source = earlier.get(ref)
             if source is None or source.kind is not QuestionKind.NUMERIC:
-                problems.append(Problem(f"{path}.{role}", f"{ref!r} is not an earlier numeric question"))
+                problems.append(
+                    Problem(f"{path}.{role}", f"{ref!r} is not an earlier numeric question")
+                )
             elif source.scored:
-                problems.append(Problem(f"{path}.{role}", f"{ref!r} must be an unscored input (weight 0)"))
+                problems.append(
+                    Problem(f"{path}.{role}", f"{ref!r} must be an unscored input (weight 0)")
+                )
 
 
 def _check_bands(bands: Sequence[Band], path: str, problems: list[Problem]) -> None:
     if bands[0].lower is not None:
         problems.append(Problem(f"{path}[0].from", "the first band must be open below (no 'from')"))
     if bands[-1].upper is not None:
-        problems.append(Problem(f"{path}[{len(bands) - 1}].to", "the last band must be open above (no 'to')"))
+        problems.append(
+            Problem(f"{path}[{len(bands) - 1}].to", "the last band must be open above (no 'to')")
+        )
     for i in range(1, len(bands)):
         if bands[i].lower is None or bands[i].lower != bands[i - 1].upper:
-            problems.append(Problem(f"{path}[{i}].from", "bands must be contiguous: 'from' equals the previous 'to'"))
+            problems.append(
+                Problem(
+                    f"{path}[{i}].from", "bands must be contiguous: 'from' equals the previous 'to'"
+                )
+            )
     for i, band in enumerate(bands):
         if band.lower is not None and band.upper is not None and band.lower >= band.upper:
             problems.append(Problem(f"{path}[{i}]", "'from' must be below 'to'"))
