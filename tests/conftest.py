@@ -192,3 +192,79 @@ def web(db: Database) -> Iterator[Web]:
     holder.client = holder.new_client()
     yield holder
     holder.close()
+
+
+# --- browser -----------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class LiveServer:
+    """The app served by uvicorn on a free local port, over its own SQLite database."""
+
+    url: str
+    db: Database
+    web: Web
+
+
+@pytest.fixture
+def live_server(sqlite_db: Database) -> Iterator[LiveServer]:
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    settings = Settings(database_url=sqlite_db.url, secret_key="s" * 40)
+    app = create_app(settings, database=sqlite_db)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    helper = Web(db=sqlite_db, app=app, client=None)  # type: ignore[arg-type]
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", db=sqlite_db, web=helper)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        helper.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright (its own browser download is not used)."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (make test installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True, locale="es-CL")
+    page = context.new_page()
+    yield page
+    context.close()

@@ -52,23 +52,3 @@ def gettext(lang: str, message: str) -> str:
 def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
     """The singular or plural form of a message for ``n`` in ``lang``."""
     return translations(lang).ngettext(singular, plural, n)
-
-
-def negotiate(accept_language: str | None, default: str) -> str:
-    """The best of our languages for an ``Accept-Language`` header, else ``default``."""
-    if not accept_language:
-        return default
-    ranked: list[tuple[float, str]] = []
-    for part in accept_language.split(","):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        ranked.append((quality, tag.strip().lower()[:2]))
-    for _quality, tag in sorted(ranked, key=lambda item: -item[0]):
-        if tag in LANGUAGES:
-            return tag
-    return default
