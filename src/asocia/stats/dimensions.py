@@ -1,0 +1,229 @@
+"""Dimensions (what statistics are broken down by) and measures (what they add up).
+
+A dimension is a SQL expression over the ``cooperatives`` table: a column (region, legal
+class…) or a derived band (size by members, size by sales under Ley 20.416, age since
+constitution, year of constitution or dissolution). A measure is an additive SQL aggregate
+(count, sums). Because every measure is additive, any grouping can be re-aggregated from a
+finer one: that is what lets the materialised summary (``asocia.stats.summary``) answer
+dashboard queries without touching the million-row table.
+
+Only columns describing the organisation are used here; contacts of people
+(``cooperative_contacts``) are never read by statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, or_, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from asocia.db.models import Cooperative
+
+C = Cooperative.__table__.c
+
+# Ley 20.416 firm size by annual sales, in UF (upper bounds, inclusive).
+SALES_BANDS_UF: tuple[tuple[str, float], ...] = (
+    ("micro", 2_400.0),
+    ("small", 25_000.0),
+    ("medium", 100_000.0),
+)
+MEMBER_BANDS: tuple[tuple[str, int], ...] = (("lt_20", 20), ("20_49", 50), ("50_249", 250))
+AGE_BANDS: tuple[tuple[str, int], ...] = (("0_4", 5), ("5_9", 10), ("10_19", 20), ("20_49", 50))
+
+# Bins of the sales distribution kept in the materialised summary: 20 per decade of pesos,
+# so that within a bin the largest sale is at most 12% above the smallest.
+SALES_BINS_PER_DECADE = 20
+
+
+@dataclass(frozen=True)
+class StatsContext:
+    """Parameters that derived dimensions depend on."""
+
+    uf_clp: float
+    as_of: date
+
+
+def sales_clp() -> ColumnElement[Any]:
+    """Sales in Chilean pesos; amounts reported in another currency are left out."""
+    return case(
+        (or_(C.sales_currency.is_(None), C.sales_currency == "CLP"), C.sales_amount),
+        else_=None,
+    )
+
+
+def _members_band(_ctx: StatsContext) -> ColumnElement[Any]:
+    whens = [(C.members_total < upper, literal(key)) for key, upper in MEMBER_BANDS]
+    return case((C.members_total.is_(None), literal("unknown")), *whens, else_=literal("250_plus"))
+
+
+def _sales_band(ctx: StatsContext) -> ColumnElement[Any]:
+    sales = sales_clp()
+    whens = [(sales <= upper * ctx.uf_clp, literal(key)) for key, upper in SALES_BANDS_UF]
+    return case((sales.is_(None), literal("unknown")), *whens, else_=literal("large"))
+
+
+def _year(column: Any) -> ColumnElement[Any]:
+    # Dates are ISO text on SQLite and DATE on PostgreSQL: the first four characters of the
+    # ISO form are the year on both.
+    return cast(func.substr(cast(column, String), 1, 4), Integer)
+
+
+def _age_band(ctx: StatsContext) -> ColumnElement[Any]:
+    age = literal(ctx.as_of.year) - _year(C.constituted_on)
+    whens = [(age < upper, literal(key)) for key, upper in AGE_BANDS]
+    return case((C.constituted_on.is_(None), literal("unknown")), *whens, else_=literal("50_plus"))
+
+
+def sales_bin() -> ColumnElement[Any]:
+    """Index of the logarithmic sales bin (-1 for no sales)."""
+    sales = cast(sales_clp(), Float)
+    return case(
+        (sales.is_(None), None),
+        (sales <= 0, literal(-1)),
+        else_=cast(func.floor(func.log(sales) * SALES_BINS_PER_DECADE + literal(1e-9)), Integer),
+    )
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """Something to break statistics down by.
+
+    ``key`` is the stable name used in the CLI, the API and the summary tables; ``values``
+    lists the known values in display order (empty when they come from the data).
+    """
+
+    key: str
+    expression: Callable[[StatsContext], ColumnElement[Any]]
+    sql_type: type[Integer] | type[String]
+    values: tuple[str, ...] = ()
+    numeric: bool = False
+
+
+def _column(name: str) -> Callable[[StatsContext], ColumnElement[Any]]:
+    return lambda _ctx: C[name]
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.key: d
+    for d in (
+        Dimension("region", _column("region_code"), Integer, numeric=True),
+        Dimension("comuna", _column("comuna_code"), Integer, numeric=True),
+        Dimension("rural_class", _column("rural_class"), String, ("rural", "mixta", "urbana")),
+        Dimension("legal_class", _column("legal_class"), String),
+        Dimension("ilo_type", _column("ilo_type"), String),
+        Dimension("sector", _column("isic_section"), String),
+        Dimension("legal_status", _column("legal_status"), String),
+        Dimension("activity", _column("activity"), String),
+        Dimension(
+            "size_members",
+            _members_band,
+            String,
+            ("lt_20", "20_49", "50_249", "250_plus", "unknown"),
+        ),
+        Dimension(
+            "size_sales", _sales_band, String, ("micro", "small", "medium", "large", "unknown")
+        ),
+        Dimension("age", _age_band, String, ("0_4", "5_9", "10_19", "20_49", "50_plus", "unknown")),
+        Dimension(
+            "constitution_year",
+            lambda _ctx: _year(C.constituted_on),
+            Integer,
+            numeric=True,
+        ),
+        Dimension("dissolution_year", lambda _ctx: _year(C.dissolved_on), Integer, numeric=True),
+        Dimension("sales_bin", lambda _ctx: sales_bin(), Integer, numeric=True),
+    )
+}
+
+# Dimensions offered to people (the sales bin is internal to the summary tables).
+PUBLIC_DIMENSIONS = tuple(k for k in DIMENSIONS if k != "sales_bin")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An additive aggregate over cooperatives."""
+
+    key: str
+    expression: Callable[[], ColumnElement[Any]]
+    integer: bool = True
+
+
+def _sum(column: str) -> Callable[[], ColumnElement[Any]]:
+    return lambda: func.sum(C[column])
+
+
+MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in (
+        Measure("cooperatives", lambda: func.count()),
+        Measure("members", _sum("members_total")),
+        Measure("members_women", _sum("members_women")),
+        Measure("members_men", _sum("members_men")),
+        Measure("members_reported", lambda: func.count(C.members_total)),
+        Measure("employees", _sum("employees")),
+        Measure("worker_members", _sum("worker_members")),
+        Measure(
+            "workers",
+            lambda: func.sum(func.coalesce(C.employees, 0) + func.coalesce(C.worker_members, 0)),
+        ),
+        Measure("sales", lambda: func.sum(sales_clp()), integer=False),
+        Measure("sales_reported", lambda: func.count(sales_clp())),
+        Measure("sales_squares", lambda: func.sum(sales_clp() * sales_clp()), integer=False),
+    )
+}
+
+# Measures that a person may choose in a cross-tab (the others serve derived indicators).
+CROSSTAB_MEASURES = (
+    "cooperatives",
+    "members",
+    "members_women",
+    "members_men",
+    "workers",
+    "employees",
+    "worker_members",
+    "sales",
+)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Which cooperatives a statistic counts."""
+
+    key: str
+    legal_status: tuple[str, ...] | None = None
+    activity: tuple[str | None, ...] | None = None
+
+    def condition(self) -> ColumnElement[bool]:
+        """The SQL condition selecting this population (merged records never count)."""
+        parts: list[ColumnElement[bool]] = [C.merged_into_id.is_(None)]
+        if self.legal_status is not None:
+            parts.append(C.legal_status.in_(self.legal_status))
+        if self.activity is not None:
+            named = [a for a in self.activity if a is not None]
+            cond: ColumnElement[bool] = C.activity.in_(named)
+            if None in self.activity:
+                cond = or_(cond, C.activity.is_(None))
+            parts.append(cond)
+        return and_(true(), *parts)
+
+
+def dimension(key: str) -> Dimension:
+    """The dimension named ``key``, or ``KeyError`` with the known names."""
+    try:
+        return DIMENSIONS[key]
+    except KeyError:
+        raise KeyError(
+            f"unknown dimension {key!r}; known: {', '.join(PUBLIC_DIMENSIONS)}"
+        ) from None
+
+
+def measure(key: str) -> Measure:
+    """The measure named ``key``, or ``KeyError`` with the known names."""
+    try:
+        return MEASURES[key]
+    except KeyError:
+        raise KeyError(f"unknown measure {key!r}; known: {', '.join(MEASURES)}") from None

@@ -1,0 +1,253 @@
+"""The materialised summary: the registry's additive measures pre-grouped by the dimensions the
+dashboard uses, so that a dashboard over a million cooperatives reads thousands of rows.
+
+Each *cube* is a table ``stats_cube_<name>`` holding, for one population, the sums of every
+measure of :mod:`asocia.stats.dimensions` grouped by the four filter dimensions of the
+dashboard (region, rural class, legal class, ILO type) plus the dimensions its charts need.
+Because the measures are additive, any coarser grouping is a ``SUM … GROUP BY`` over a cube:
+the engine (:class:`asocia.stats.engine.StatsEngine`) runs the same query builder on a cube as
+on the ``cooperatives`` table.
+
+The cubes are a cache derived from the registry: ``stats_summary_state`` keeps a fingerprint of
+the ``cooperatives`` table (row count, highest id, latest update) and of the parameters the
+derived dimensions depend on (UF value, year of reference). :meth:`Summary.fresh` rebuilds the
+cubes when the fingerprint changed, so the first statistics request after an import pays for
+the rebuild (a few scans) and every later one reads the cubes; an import may also call
+:func:`refresh` itself. The tables can be dropped at any time: they are rebuilt on demand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from asocia.db.models import Cooperative
+from asocia.stats import concentration as conc
+from asocia.stats.definitions import Definitions
+from asocia.stats.dimensions import MEASURES, StatsContext, dimension
+from asocia.stats.engine import Filters, Grouped, _in, _split
+
+FILTER_DIMENSIONS = ("region", "rural_class", "legal_class", "ilo_type")
+
+metadata = MetaData()
+
+
+@dataclass(frozen=True)
+class Cube:
+    """One summary table: a population grouped by the filter dimensions plus ``extra``."""
+
+    name: str
+    population: str
+    extra: tuple[str, ...]
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return (*FILTER_DIMENSIONS, *self.extra)
+
+    def covers(self, dims: Sequence[str], population: str) -> bool:
+        return population == self.population and set(dims) <= set(self.dimensions)
+
+
+CUBES: tuple[Cube, ...] = (
+    Cube("main", "current", ("size_members", "size_sales")),
+    Cube("sector", "current", ("sector",)),
+    Cube("age", "current", ("age",)),
+    Cube("sales_bins", "current", ("sales_bin",)),
+    Cube("status", "registered", ("legal_status",)),
+    Cube("constituted", "registered", ("constitution_year",)),
+    Cube("dissolved", "registered", ("dissolution_year",)),
+)
+
+
+def _table(cube: Cube) -> Table:
+    columns: list[Column[Any]] = []
+    for key in cube.dimensions:
+        dim = dimension(key)
+        columns.append(Column(key, Integer if dim.numeric else String(40), nullable=True))
+    for key, m in MEASURES.items():
+        columns.append(Column(key, BigInteger if m.integer else Float, nullable=True))
+    return Table(f"stats_cube_{cube.name}", metadata, *columns)
+
+
+TABLES: dict[str, Table] = {cube.name: _table(cube) for cube in CUBES}
+
+state_table = Table(
+    "stats_summary_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", Text, nullable=True),
+    Column("cooperatives", BigInteger, nullable=True),
+)
+
+
+def ensure_tables(session: Session) -> None:
+    """Create the summary tables where missing (they are a cache, outside migrations)."""
+    connection = session.connection()
+    metadata.create_all(connection, checkfirst=True)
+    if session.execute(select(state_table.c.id).where(state_table.c.id == 1)).first() is None:
+        try:
+            with session.begin_nested() if connection.dialect.name == "postgresql" else _noop():
+                session.execute(insert(state_table).values(id=1, fingerprint=None))
+        except IntegrityError:  # another process created it meanwhile
+            pass
+
+
+class _noop:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def fingerprint(session: Session, context: StatsContext, definitions: Definitions) -> str:
+    """A string that changes whenever the registry or the summary's parameters change."""
+    table = Cooperative.__table__
+    row = session.execute(
+        select(func.count(), func.max(table.c.id), func.max(table.c.updated_at))
+    ).one()
+    params = {
+        "registry": [row[0], row[1], str(row[2])],
+        "uf_clp": context.uf_clp,
+        "year": context.as_of.year,
+        "populations": {
+            k: [p.legal_status, p.activity] for k, p in sorted(definitions.populations.items())
+        },
+        "cubes": [[c.name, c.population, c.extra] for c in CUBES],
+    }
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def refresh(session: Session, context: StatsContext, definitions: Definitions) -> int:
+    """Rebuild every cube from the ``cooperatives`` table; returns the cooperatives counted.
+
+    Takes the summary's lock first (an UPDATE of the state row), so that concurrent refreshes
+    run one after the other.
+    """
+    ensure_tables(session)
+    session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
+    from asocia.stats.engine import StatsEngine
+
+    engine = StatsEngine(
+        session, uf_clp=context.uf_clp, as_of=context.as_of, definitions=definitions
+    )
+    for cube in CUBES:
+        table = TABLES[cube.name]
+        session.execute(delete(table))
+        exprs = [dimension(d).expression(context).label(d) for d in cube.dimensions]
+        cols = [m.expression().label(key) for key, m in MEASURES.items()]
+        query = engine.where(
+            select(*exprs, *cols).select_from(Cooperative.__table__),
+            Filters(),
+            definitions.population(cube.population),
+        ).group_by(*exprs)
+        session.execute(insert(table).from_select([*cube.dimensions, *MEASURES], query))
+    count = session.execute(
+        select(func.coalesce(func.sum(TABLES["status"].c.cooperatives), 0))
+    ).scalar_one()
+    session.execute(
+        update(state_table)
+        .where(state_table.c.id == 1)
+        .values(fingerprint=fingerprint(session, context, definitions), cooperatives=int(count))
+    )
+    return int(count)
+
+
+class Summary:
+    """Read access to fresh cubes for one session."""
+
+    def __init__(self, session: Session, context: StatsContext) -> None:
+        self.session = session
+        self.context = context
+
+    @classmethod
+    def fresh(
+        cls, session: Session, context: StatsContext, definitions: Definitions
+    ) -> Summary | None:
+        """The summary, rebuilt first if the registry changed; None when it cannot be used
+        (another process holds the write lock of an SQLite database for too long)."""
+        try:
+            ensure_tables(session)
+            current = fingerprint(session, context, definitions)
+            stored = session.execute(
+                select(state_table.c.fingerprint).where(state_table.c.id == 1).with_for_update()
+            ).scalar_one_or_none()
+            if stored != current:
+                refresh(session, context, definitions)
+        except OperationalError:
+            session.rollback()
+            return None
+        return cls(session, context)
+
+    def cube_for(self, dims: Sequence[str], population: str) -> Cube | None:
+        """The smallest cube holding ``dims`` for ``population``."""
+        fitting = [c for c in CUBES if c.covers(dims, population) and c.name != "sales_bins"]
+        if not fitting and "sales_bin" in dims:
+            fitting = [c for c in CUBES if c.covers(dims, population)]
+        return min(fitting, key=lambda c: len(c.dimensions), default=None)
+
+    def grouped(
+        self,
+        dims: tuple[str, ...],
+        measures: tuple[str, ...],
+        filters: Filters,
+        population: str,
+    ) -> Grouped | None:
+        cube = self.cube_for((*dims, *filters.dimensions), population)
+        if cube is None:
+            return None
+        table = TABLES[cube.name]
+        query = select(*[table.c[d] for d in dims], *[func.sum(table.c[m]) for m in measures])
+        for key, values in filters.values:
+            query = query.where(_in(table.c[key], values))
+        if dims:
+            query = query.group_by(*[table.c[d] for d in dims])
+        rows = self.session.execute(query).all()
+        if not dims and rows and rows[0][0] is None:
+            rows = []
+        return Grouped(dims, measures, [_split(r, len(dims), measures) for r in rows])
+
+    def sales_bins(self, filters: Filters, population: str) -> conc.Concentration | None:
+        if not Cube("sales_bins", "current", ("sales_bin",)).covers(
+            ("sales_bin", *filters.dimensions), population
+        ):
+            return None
+        table = TABLES["sales_bins"]
+        query = (
+            select(
+                table.c.sales_bin,
+                func.sum(table.c.sales_reported),
+                func.sum(table.c.sales),
+                func.sum(table.c.sales_squares),
+            )
+            .where(table.c.sales_bin.is_not(None))
+            .group_by(table.c.sales_bin)
+            .order_by(table.c.sales_bin)
+        )
+        for key, values in filters.values:
+            query = query.where(_in(table.c[key], values))
+        rows = self.session.execute(query).all()
+        bins = [(int(r[1] or 0), float(r[2] or 0.0)) for r in rows]
+        squares = sum(float(r[3] or 0.0) for r in rows)
+        return conc.from_bins(bins, squares)
