@@ -45,8 +45,9 @@ def extract(domain: str) -> Catalog:
         for lineno, message, comments, _context in extract_from_file(
             method, str(path), keywords=KEYWORDS, options=options
         ):
-            template.add(message, None, [(str(path.relative_to(ROOT)), lineno)],
-                         auto_comments=comments)
+            template.add(
+                message, None, [(str(path.relative_to(ROOT)), lineno)], auto_comments=comments
+            )
     return template
 
 

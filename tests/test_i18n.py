@@ -46,6 +46,6 @@ def test_every_interface_string_has_spanish(domain: str) -> None:
 def test_spanish_is_the_default_and_english_is_the_source() -> None:
     assert i18n.gettext("es", "Log in") == "Iniciar sesión"
     assert i18n.gettext("en", "Log in") == "Log in"
-    assert i18n.ngettext("es", "cooperative in the registry", "cooperatives in the registry", 2) == (
-        "cooperativas en el registro"
-    )
+    assert i18n.ngettext(
+        "es", "cooperative in the registry", "cooperatives in the registry", 2
+    ) == ("cooperativas en el registro")

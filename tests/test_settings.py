@@ -55,6 +55,9 @@ def test_invalid_values_name_the_variable(environ: dict[str, str], message: str)
 
 def test_every_setting_is_documented() -> None:
     text = (DOCS / "configuration.md").read_text()
-    missing = [f"ASOCIA_{f.name.upper()}" for f in fields(Settings)
-               if f"ASOCIA_{f.name.upper()}" not in text]
+    missing = [
+        f"ASOCIA_{f.name.upper()}"
+        for f in fields(Settings)
+        if f"ASOCIA_{f.name.upper()}" not in text
+    ]
     assert not missing, f"settings missing from docs/configuration.md: {missing}"

@@ -94,5 +94,7 @@ def _convert(name: str, raw: str, type_name: str) -> object:
         if type_name == "Path":
             return Path(raw)
     except ValueError:
-        raise SettingsError(f"{name} has an invalid value: {raw!r} (expected {type_name})") from None
+        raise SettingsError(
+            f"{name} has an invalid value: {raw!r} (expected {type_name})"
+        ) from None
     return raw

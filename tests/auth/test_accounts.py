@@ -48,7 +48,11 @@ def test_authenticate_counts_failures_per_user(db: Database) -> None:
         for _ in range(3):
             assert (
                 accounts.authenticate(
-                    session, "carla", "bad-password", client="1.2.3.4", max_failures=3,
+                    session,
+                    "carla",
+                    "bad-password",
+                    client="1.2.3.4",
+                    max_failures=3,
                     window=window,
                 )
                 is None

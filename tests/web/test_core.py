@@ -187,7 +187,12 @@ def test_admin_creates_users_and_changes_roles(web: Web) -> None:
     token = web.csrf(admin)
     created = admin.post(
         "/admin/users",
-        data={"username": "ana", "password": "a-long-password", "role": "field", "csrf_token": token},
+        data={
+            "username": "ana",
+            "password": "a-long-password",
+            "role": "field",
+            "csrf_token": token,
+        },
     )
     assert created.status_code == 303
     weak = admin.post(

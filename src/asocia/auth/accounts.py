@@ -137,12 +137,15 @@ def principal_for(user: User) -> Principal:
 
 
 def _recent_failures(session: Session, key: str, since: datetime) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.key == key, LoginAttempt.attempted_at >= since)
-        .where(LoginAttempt.succeeded.is_(False))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.key == key, LoginAttempt.attempted_at >= since)
+            .where(LoginAttempt.succeeded.is_(False))
+        )
+        or 0
+    )
 
 
 def authenticate(
@@ -165,11 +168,7 @@ def authenticate(
     if any(_recent_failures(session, key, since) >= max_failures for key in keys):
         raise TooManyAttempts("too many failed logins; try again later")
     user = get_user(session, username.strip())
-    ok = (
-        user is not None
-        and user.is_active
-        and verify_password(user.password_hash, password)
-    )
+    ok = user is not None and user.is_active and verify_password(user.password_hash, password)
     for key in keys:
         session.add(LoginAttempt(key=key, attempted_at=now, succeeded=ok))
     session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - 4 * window))
@@ -238,9 +237,7 @@ def create_token(session: Session, user: User, name: str) -> NewToken:
     if not name or len(name) > 100:
         raise AccountError("a token needs a name of 1 to 100 characters")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user_id=user.id, name=name, token_hash=_sha256(secret), prefix=secret[:10]
-    )
+    token = ApiToken(user_id=user.id, name=name, token_hash=_sha256(secret), prefix=secret[:10])
     session.add(token)
     session.flush()
     return NewToken(id=token.id, name=name, secret=secret)

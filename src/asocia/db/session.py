@@ -57,9 +57,7 @@ class Database:
                 connection.execute(text("SELECT 1"))
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseError(
-                f"cannot reach the database {self.safe_url}: {reason}"
-            ) from exc
+            raise DatabaseError(f"cannot reach the database {self.safe_url}: {reason}") from exc
 
     def check_schema(self) -> None:
         """Raise :class:`SchemaOutOfDate` unless the schema is at this code's head revision."""

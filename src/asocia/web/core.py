@@ -54,15 +54,15 @@ def home(
 ) -> Response:
     """Home page: what the observatory is and where to go."""
     active = session.scalar(
-        select(func.count())
-        .select_from(Cooperative)
-        .where(Cooperative.merged_into_id.is_(None))
+        select(func.count()).select_from(Cooperative).where(Cooperative.merged_into_id.is_(None))
     )
     return render(request, "home.html", {"cooperative_count": active or 0})
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None, principal: Principal = PUBLIC) -> Response:
+def login_form(
+    request: Request, next: str | None = None, principal: Principal = PUBLIC
+) -> Response:
     """The login form."""
     return render(request, "login.html", {"next": _safe_next(next), "error": None})
 

@@ -5,7 +5,7 @@ them in the catalogue.
 """
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it."""
     return message
 

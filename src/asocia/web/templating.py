@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from markupsafe import Markup, escape
@@ -65,12 +65,18 @@ def context_for(request: Request) -> dict[str, Any]:
         "gettext": _make_new_gettext(translations.gettext),
         "ngettext": _make_new_ngettext(translations.ngettext),
         "url_for": request.url_for,
-        "number": lambda value, digits=0: "—"
-        if value is None
-        else format_decimal(value, format=f"#,##0{'.' + '0' * digits if digits else ''}", locale=lang),
-        "percent": lambda value, digits=1: "—"
-        if value is None
-        else format_percent(value, format=f"#,##0.{'0' * digits} %", locale=lang),
+        "number": lambda value, digits=0: (
+            "—"
+            if value is None
+            else format_decimal(
+                value, format=f"#,##0{'.' + '0' * digits if digits else ''}", locale=lang
+            )
+        ),
+        "percent": lambda value, digits=1: (
+            "—"
+            if value is None
+            else format_percent(value, format=f"#,##0.{'0' * digits} %", locale=lang)
+        ),
         "date": lambda value: "—" if value is None else format_date(value, "medium", locale=lang),
         "static": lambda path: f"/static/{path}?v={__version__}",
         "version": __version__,
