@@ -214,7 +214,7 @@ class StatsEngine:
             if ind.concentration is not None:
                 if concentration is None:
                     concentration = self.concentration(filters, population)
-                result[ind.id] = _concentration_value(ind, concentration)
+                result[ind.id] = concentration_value(ind, concentration)
             else:
                 result[ind.id] = evaluate(ind, base)
         return result
@@ -290,7 +290,7 @@ def _is_subset(numerator: Term, denominator: Term) -> bool:
     return all(dim in num and num[dim] <= values for dim, values in den.items())
 
 
-def _concentration_value(ind: Indicator, c: conc.Concentration) -> IndicatorValue:
+def concentration_value(ind: Indicator, c: conc.Concentration) -> IndicatorValue:
     if ind.concentration == "gini":
         return IndicatorValue(ind.id, c.gini, (c.reporting,))
     if ind.concentration == "hhi":

@@ -1,0 +1,228 @@
+"""``asocia stats``: headline figures, cross-tabs, indicator definitions, exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from asocia.cli.common import console, fail, load_settings, open_database, print_json
+from asocia.stats import report
+from asocia.stats.crosstab import crosstab as build_crosstab
+from asocia.stats.crosstab import to_csv
+from asocia.stats.definitions import load_definitions
+from asocia.stats.dimensions import CROSSTAB_MEASURES, PUBLIC_DIMENSIONS
+from asocia.stats.engine import Filters, StatsEngine
+from asocia.stats.labels import value_labels
+from asocia.stats.summary import refresh as refresh_summary
+
+app = typer.Typer(
+    help="Statistics: headline figures, cross-tabs, indicators and exports.",
+    no_args_is_help=True,
+)
+
+PUBLIC_HELP = "Apply disclosure control (k from ASOCIA_DISCLOSURE_K), as for anonymous visitors."
+FILTER_HELP = (
+    "Filter as DIMENSION=VALUE[,VALUE…] (repeatable), e.g. region=13 or rural_class=rural."
+)
+
+
+def _filters(items: list[str] | None) -> Filters:
+    mapping: dict[str, list[str]] = {}
+    for item in items or []:
+        if "=" not in item:
+            fail(f"filter {item!r} must look like DIMENSION=VALUE")
+        key, _, values = item.partition("=")
+        mapping.setdefault(key.strip(), []).extend(v.strip() for v in values.split(","))
+    try:
+        return Filters.of(mapping)
+    except (KeyError, ValueError) as exc:
+        fail(str(exc).strip("'\""))
+
+
+def _engine_run(fn: Any, *, use_summary: bool = False) -> Any:
+    settings = load_settings()
+    db = open_database()
+    try:
+        with db.session() as session:
+            engine = StatsEngine(session, uf_clp=settings.uf_clp, use_summary=use_summary)
+            return fn(engine, settings)
+    finally:
+        db.dispose()
+
+
+def _fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    unit = load_definitions().indicator(key).unit
+    if unit == "fraction":
+        return f"{value * 100:.1f} %"
+    if unit == "index":
+        return f"{value:.3f}"
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return f"{value:,}"
+
+
+@app.command()
+def summary(
+    public: bool = typer.Option(False, "--public", help=PUBLIC_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (shares as fractions)."),
+    filter_: list[str] = typer.Option(None, "--filter", "-f", help=FILTER_HELP),
+    population: str = typer.Option(
+        "current", "--population", help="current (in force, default) or registered (all)."
+    ),
+) -> None:
+    """Print the headline figures: cooperatives, members, workers, structure, concentration."""
+    filters = _filters(filter_)
+
+    def run(engine: StatsEngine, settings: Any) -> dict[str, Any]:
+        return report.summary(
+            engine, filters, population=population, public=public, k=settings.disclosure_k
+        )
+
+    try:
+        result = _engine_run(run)
+    except KeyError as exc:
+        fail(str(exc).strip("'\""))
+    if as_json:
+        print_json(result)
+        return
+    definitions = load_definitions()
+    table = Table(title="asocia — " + ("public " if public else "") + "summary")
+    table.add_column("indicator")
+    table.add_column("value", justify="right")
+    for key in report.HEADLINE:
+        table.add_row(definitions.indicator(key).label["en"], _fmt(key, result[key]))
+    console.print(table)
+    if result["suppressed"]:
+        console.print(
+            f"suppressed (fewer than {result['k']} cooperatives): "
+            + ", ".join(result["suppressed"])
+        )
+
+
+@app.command()
+def crosstab(
+    rows: str = typer.Argument(..., help=f"Row dimension: {', '.join(PUBLIC_DIMENSIONS)}."),
+    columns: str = typer.Argument(None, help="Column dimension (optional)."),
+    measure: str = typer.Option(
+        "cooperatives", "--measure", "-m", help=f"One of {', '.join(CROSSTAB_MEASURES)}."
+    ),
+    filter_: list[str] = typer.Option(None, "--filter", "-f", help=FILTER_HELP),
+    public: bool = typer.Option(False, "--public", help=PUBLIC_HELP),
+    population: str = typer.Option("current", "--population", help="current or registered."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV (one line per cell)."),
+    lang: str = typer.Option("es", "--lang", help="Language of value labels (es or en)."),
+) -> None:
+    """Cross-tabulate ROWS × COLUMNS × measure, with totals (and suppression with --public)."""
+    if measure not in CROSSTAB_MEASURES:
+        fail(f"unknown measure {measure!r}; known: {', '.join(CROSSTAB_MEASURES)}")
+    filters = _filters(filter_)
+
+    def run(engine: StatsEngine, settings: Any) -> Any:
+        return build_crosstab(
+            engine,
+            rows,
+            columns,
+            measure,
+            filters=filters,
+            population=population,
+            public=public,
+            k=settings.disclosure_k,
+        )
+
+    try:
+        table = _engine_run(run)
+    except (KeyError, ValueError) as exc:
+        fail(str(exc).strip("'\""))
+    if as_json:
+        print_json(table.to_dict())
+        return
+    labels = {rows: value_labels(rows, table.row_values, lang)}
+    if columns:
+        labels[columns] = value_labels(columns, table.column_values, lang)
+    if as_csv:
+        typer.echo(to_csv(table, labels), nl=False)
+        return
+    out = Table(title=f"{measure}: {rows}" + (f" × {columns}" if columns else ""))
+    out.add_column(rows)
+    heads = [labels[columns][v] for v in table.column_values] if columns else [measure]
+    for head in [*heads, "total"] if columns else heads:
+        out.add_column(str(head), justify="right")
+    row_names = [labels[rows][v] for v in table.row_values] + ["total"]
+    for name, values in zip(row_names, table.values, strict=True):
+        out.add_row(str(name), *["·" if v is None else f"{v:,.0f}" for v in values])
+    console.print(out)
+    if table.suppressed_cells:
+        console.print(f"· suppressed cells: {table.suppressed_cells} (k = {table.k})")
+
+
+@app.command()
+def indicators(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    lang: str = typer.Option("en", "--lang", help="Language (es or en)."),
+) -> None:
+    """List the indicator definitions: id, label, unit and the guideline or law followed."""
+    definitions = load_definitions()
+    items = [
+        {"id": ind.id, "unit": ind.unit, **ind.text(lang)}
+        for ind in definitions.indicators.values()
+    ]
+    if as_json:
+        print_json(items)
+        return
+    table = Table(title="indicators")
+    for head in ("id", "label", "unit", "follows"):
+        table.add_column(head)
+    for item in items:
+        table.add_row(item["id"], item["label"], item["unit"], item["follows"])
+    console.print(table)
+
+
+@app.command()
+def export(
+    directory: Path = typer.Argument(..., help="Folder to write the CSV files into."),
+    public: bool = typer.Option(False, "--public", help=PUBLIC_HELP),
+    filter_: list[str] = typer.Option(None, "--filter", "-f", help=FILTER_HELP),
+    lang: str = typer.Option("es", "--lang", help="Language of value labels (es or en)."),
+) -> None:
+    """Write the dashboard's data (every chart and cross-tab, and the summary) as CSV files."""
+    filters = _filters(filter_)
+
+    def run(engine: StatsEngine, settings: Any) -> report.Dashboard:
+        return report.dashboard(engine, filters, public=public, k=settings.disclosure_k)
+
+    board = _engine_run(run, use_summary=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for name, table in [*board.charts.items(), *board.crosstabs.items()]:
+        labels = {table.rows: value_labels(table.rows, table.row_values, lang)}
+        if table.columns:
+            labels[table.columns] = value_labels(table.columns, table.column_values, lang)
+        (directory / f"{name}.csv").write_text(to_csv(table, labels), encoding="utf-8")
+        written += 1
+    lorenz = "population_share,sales_share\n" + "".join(
+        f"{p:.6f},{s:.6f}\n" for p, s in board.lorenz
+    )
+    (directory / "lorenz_sales.csv").write_text(lorenz, encoding="utf-8")
+    (directory / "summary.json").write_text(
+        json.dumps({**board.headline, "suppressed": board.suppressed}, indent=2, default=str),
+        encoding="utf-8",
+    )
+    console.print(f"wrote {written + 2} files to {directory}")
+
+
+@app.command()
+def refresh() -> None:
+    """Rebuild the materialised summary the dashboard reads (also done on demand)."""
+
+    def run(engine: StatsEngine, settings: Any) -> int:
+        return refresh_summary(engine.session, engine.context, engine.definitions)
+
+    count = _engine_run(run)
+    console.print(f"summary rebuilt: {count:,} cooperatives registered")
