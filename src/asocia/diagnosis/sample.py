@@ -96,6 +96,8 @@ def random_answers(
             value = rng.choice(q.options).id
         elif q.kind is QuestionKind.MULTIPLE:
             value = frozenset(o.id for o in q.options if rng.random() < 0.4)
+            if not value:
+                continue  # as in ODK and Kobo, selecting nothing leaves the question blank
         elif q.kind is QuestionKind.NUMERIC:
             low = q.minimum if q.minimum is not None else 0.0
             high = q.maximum if q.maximum is not None else max(low + 1.0, 1000.0)
