@@ -23,8 +23,12 @@ def load_demo(db: Database, n: int, seed: int = 7) -> None:
     for i, record in enumerate(generate(n, seed, uf_clp=UF_CLP)):
         row = {k: v for k, v in record.items() if k in COLUMNS}
         rows.append(
-            {**row, "id": i + 1, "name_key": record["legal_name"].lower(),
-             "ilo_type_overridden": False}
+            {
+                **row,
+                "id": i + 1,
+                "name_key": record["legal_name"].lower(),
+                "ilo_type_overridden": False,
+            }
         )
     with db.engine.begin() as connection:
         connection.execute(insert(Cooperative.__table__), rows)
