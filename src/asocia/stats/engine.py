@@ -91,10 +91,14 @@ class Grouped:
     def total(self, measures: Sequence[str], term: Term | None = None) -> Number:
         """Sum of ``measures`` over the groups inside ``term`` (all groups when None)."""
         idx = [self.measures.index(m) for m in measures]
+        conditions = [
+            (self.dimensions.index(dim), values) for dim, values in (term.where if term else ())
+        ]
         total: Number = 0
-        for key, values in self.keyed():
-            if term is None or term.matches(key):
-                total += sum(values[self.measures[i]] for i in idx)
+        for key, values in self.rows:
+            if all(key[pos] in allowed for pos, allowed in conditions):
+                for i in idx:
+                    total += values[i]
         return total
 
     def regroup(self, dimensions: Sequence[str]) -> Grouped:

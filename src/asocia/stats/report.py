@@ -148,12 +148,17 @@ def dashboard(
     main = engine.grouped(MAIN_DIMENSIONS, ADDITIVE, filters, "current")
     values: dict[str, IndicatorValue] = {}
     conc = engine.concentration(filters, "current")
-    for key in HEADLINE:
-        ind: Indicator = definitions.indicator(key)
+    chosen: list[Indicator] = [definitions.indicator(key) for key in HEADLINE]
+    needed: list[str] = []
+    for indicator in chosen:
+        needed.extend(d for d in indicator.dimensions if d not in needed)
+    # The indicators need few dimensions: evaluate them on a much smaller regrouping.
+    base = main.regroup(needed)
+    for ind in chosen:
         if ind.concentration is not None:
-            values[key] = concentration_value(ind, conc)
+            values[ind.id] = concentration_value(ind, conc)
         else:
-            values[key] = evaluate(ind, main)
+            values[ind.id] = evaluate(ind, base)
     figures, hidden = headline(values, public=public, k=k)
 
     charts: dict[str, CrossTab] = {}

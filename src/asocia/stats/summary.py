@@ -8,12 +8,13 @@ Because the measures are additive, any coarser grouping is a ``SUM … GROUP BY`
 the engine (:class:`asocia.stats.engine.StatsEngine`) runs the same query builder on a cube as
 on the ``cooperatives`` table.
 
-The cubes are a cache derived from the registry: ``stats_summary_state`` keeps a fingerprint of
+The cubes (tables declared in ``asocia.db.models.stats``, migration ``0004_stats``) are a
+cache derived from the registry: ``stats_summary_state`` keeps a fingerprint of
 the ``cooperatives`` table (row count, highest id, latest update) and of the parameters the
 derived dimensions depend on (UF value, year of reference). :meth:`Summary.fresh` rebuilds the
 cubes when the fingerprint changed, so the first statistics request after an import pays for
 the rebuild (a few scans) and every later one reads the cubes; an import may also call
-:func:`refresh` itself. The tables can be dropped at any time: they are rebuilt on demand.
+:func:`refresh` itself. The tables can be emptied at any time: they are rebuilt on demand.
 """
 
 from __future__ import annotations
@@ -22,17 +23,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    Float,
-    Integer,
-    MetaData,
-    String,
     Table,
-    Text,
     delete,
     func,
     insert,
@@ -43,14 +36,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from asocia.db.models import Cooperative
+from asocia.db.models.stats import CUBE_TABLES, stats_summary_state
 from asocia.stats import concentration as conc
 from asocia.stats.definitions import Definitions
 from asocia.stats.dimensions import MEASURES, StatsContext, dimension
 from asocia.stats.engine import Filters, Grouped, _in, _split
 
 FILTER_DIMENSIONS = ("region", "rural_class", "legal_class", "ilo_type")
-
-metadata = MetaData()
 
 
 @dataclass(frozen=True)
@@ -80,34 +72,24 @@ CUBES: tuple[Cube, ...] = (
 )
 
 
-def _table(cube: Cube) -> Table:
-    columns: list[Column[Any]] = []
-    for key in cube.dimensions:
-        dim = dimension(key)
-        columns.append(Column(key, Integer if dim.numeric else String(40), nullable=True))
-    for key, m in MEASURES.items():
-        columns.append(Column(key, BigInteger if m.integer else Float, nullable=True))
-    return Table(f"stats_cube_{cube.name}", metadata, *columns)
+TABLES: dict[str, Table] = CUBE_TABLES
+state_table = stats_summary_state
 
 
-TABLES: dict[str, Table] = {cube.name: _table(cube) for cube in CUBES}
-
-state_table = Table(
-    "stats_summary_state",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("fingerprint", Text, nullable=True),
-    Column("cooperatives", BigInteger, nullable=True),
-)
+def check_tables() -> None:
+    """Fail loudly if the summary tables (asocia.db.models.stats) and the cubes disagree."""
+    for cube in CUBES:
+        columns = [c.name for c in TABLES[cube.name].columns]
+        if columns != [*cube.dimensions, *MEASURES]:
+            raise RuntimeError(f"stats_cube_{cube.name} does not match its cube definition")
 
 
-def ensure_tables(session: Session) -> None:
-    """Create the summary tables where missing (they are a cache, outside migrations)."""
-    connection = session.connection()
-    metadata.create_all(connection, checkfirst=True)
+def ensure_state(session: Session) -> None:
+    """Create the summary's state row where missing (e.g. after the tables were emptied)."""
     if session.execute(select(state_table.c.id).where(state_table.c.id == 1)).first() is None:
+        dialect = session.connection().dialect.name
         try:
-            with session.begin_nested() if connection.dialect.name == "postgresql" else _noop():
+            with session.begin_nested() if dialect == "postgresql" else _noop():
                 session.execute(insert(state_table).values(id=1, fingerprint=None))
         except IntegrityError:  # another process created it meanwhile
             pass
@@ -145,7 +127,7 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     Takes the summary's lock first (an UPDATE of the state row), so that concurrent refreshes
     run one after the other.
     """
-    ensure_tables(session)
+    ensure_state(session)
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
     from asocia.stats.engine import StatsEngine
 
@@ -188,7 +170,7 @@ class Summary:
         """The summary, rebuilt first if the registry changed; None when it cannot be used
         (another process holds the write lock of an SQLite database for too long)."""
         try:
-            ensure_tables(session)
+            ensure_state(session)
             current = fingerprint(session, context, definitions)
             stored = session.execute(
                 select(state_table.c.fingerprint).where(state_table.c.id == 1).with_for_update()
@@ -251,3 +233,6 @@ class Summary:
         bins = [(int(r[1] or 0), float(r[2] or 0.0)) for r in rows]
         squares = sum(float(r[3] or 0.0) for r in rows)
         return conc.from_bins(bins, squares)
+
+
+check_tables()
