@@ -384,6 +384,36 @@ def score(instrument: Instrument, answers: Answers) -> DiagnosisResult:
     return DiagnosisResult(instrument=instrument, root=result, answers=dict(answers))
 
 
+@dataclass(frozen=True)
+class WeakAnswer:
+    """An answer that lost weight in a red or yellow subcategory."""
+
+    question_id: str
+    subcategory_id: str
+    light: TrafficLight
+    lost: float
+
+
+def weak_answers(instrument: Instrument, answers: Answers) -> list[WeakAnswer]:
+    """The answers behind red and yellow subcategories, in question order.
+
+    The same rules as :func:`score` (it is :attr:`NodeResult.pulled_down` of each
+    subcategory) without building the tree: action plans for thousands of imports.
+    """
+    compiled = compile_instrument(instrument)
+    record: dict[str, float | None] = {}
+    got, answered, applicable = _accumulate(compiled, answers, record)
+    _, lights, _ = _percent_and_light(compiled, got, answered, applicable)
+    out = []
+    for qid, _code, weight, leaf, _data, _clauses in compiled.scored:
+        fraction = record.get(qid)
+        if fraction is None or fraction < 0 or fraction >= 1.0 or lights[leaf] not in (1, 2):
+            continue
+        out.append(WeakAnswer(qid, compiled.nodes[leaf].id, _LIGHTS[lights[leaf]],
+                              weight * (1.0 - fraction)))
+    return out
+
+
 # -- many diagnoses: compact rows --------------------------------------------------------
 
 

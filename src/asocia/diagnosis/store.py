@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import UTC, date
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from asocia.db.base import utcnow
@@ -21,7 +21,7 @@ from asocia.db.models.diagnosis import (
 from asocia.diagnosis.answers import AnswerProblem, Answers, AnswerValue, normalize_answers
 from asocia.diagnosis.instrument import Instrument, QuestionKind, localize
 from asocia.diagnosis.lights import TrafficLight
-from asocia.diagnosis.scoring import DiagnosisResult, score
+from asocia.diagnosis.scoring import DiagnosisResult, score, weak_answers
 from asocia.diagnosis.submissions import ParsedExport
 from asocia.registry.taxid import InvalidTaxId, canonical_tax_id
 
@@ -144,7 +144,7 @@ def save_answers(
     if submit:
         diagnosis.status = "submitted"
         if not diagnosis.actions:
-            build_action_plan(diagnosis, result, lang)
+            build_action_plan(diagnosis, instrument, answers, lang)
     session.flush()
     return result
 
@@ -154,42 +154,41 @@ ACTION_PLAN_LIMIT = 15
 
 
 def plan_items(
-    result: DiagnosisResult, lang: str = "es", limit: int = ACTION_PLAN_LIMIT
+    instrument: Instrument, answers: Answers, lang: str = "es", limit: int = ACTION_PLAN_LIMIT
 ) -> list[dict[str, Any]]:
     """Proposed action-plan items from the weak answers of red and yellow subcategories.
 
     Priorities: red subcategories first, then yellow; inside each, the answers that lost the
     most weight first. Each item carries the instrument's recommended action for the answer.
     """
-    ranked: list[tuple[int, float, int, str, str, str]] = []
-    order = {q.id: i for i, q in enumerate(result.instrument.iter_questions())}
-    for node in result.nodes("subcategory"):
-        if node.light not in (TrafficLight.RED, TrafficLight.YELLOW):
-            continue
-        for qs in node.pulled_down:
-            text = recommended_action(qs.question.id, qs.answer, result.instrument, lang)
-            if text:
-                ranked.append(
-                    (
-                        node.light.rank,
-                        -qs.lost,
-                        order[qs.question.id],
-                        qs.question.id,
-                        node.id,
-                        text,
-                    )
-                )
-    ranked.sort()
-    return [
-        {"position": i, "question_id": qid, "node_id": node_id, "action": text, "status": "pending"}
-        for i, (_r, _l, _o, qid, node_id, text) in enumerate(ranked[:limit])
-    ]
+    ranked = sorted(
+        (weak.light.rank, -weak.lost, order, weak.question_id, weak.subcategory_id)
+        for order, weak in enumerate(weak_answers(instrument, answers))
+    )
+    items: list[dict[str, Any]] = []
+    for _rank, _lost, _order, qid, node_id in ranked:
+        text = recommended_action(qid, answers.get(qid), instrument, lang)
+        if text:
+            items.append(
+                {
+                    "position": len(items),
+                    "question_id": qid,
+                    "node_id": node_id,
+                    "action": text,
+                    "status": "pending",
+                }
+            )
+            if len(items) == limit:
+                break
+    return items
 
 
-def build_action_plan(diagnosis: Diagnosis, result: DiagnosisResult, lang: str = "es") -> None:
+def build_action_plan(
+    diagnosis: Diagnosis, instrument: Instrument, answers: Answers, lang: str = "es"
+) -> None:
     """Append the proposed items (see :func:`plan_items`) to the diagnosis's plan."""
     start = len(diagnosis.actions)
-    for item in plan_items(result, lang):
+    for item in plan_items(instrument, answers, lang):
         item["position"] += start
         diagnosis.actions.append(DiagnosisAction(**item))
 
@@ -362,7 +361,9 @@ def import_submissions(
         ):
             assert diagnosis.source_key is not None
             existing[diagnosis.source_key] = diagnosis
-    new_plans: list[tuple[Diagnosis, list[dict[str, Any]]]] = []
+    new_rows: list[dict[str, Any]] = []
+    new_plans: list[list[dict[str, Any]]] = []
+    now = utcnow()
     for sub in export.submissions:
         problems = list(sub.problems)
         coop_id = coops.get(sub.cooperative or "")
@@ -397,34 +398,49 @@ def import_submissions(
             "status": "submitted",
             "location": list(sub.location) if sub.location else None,
         }
+        submitted_at = sub.submitted_at
+        if submitted_at is not None and submitted_at.tzinfo is None:
+            submitted_at = submitted_at.replace(tzinfo=UTC)  # servers export UTC
         found = existing.get(sub.key)
         if found is not None and _same(found, values):
-            summary.unchanged += 1
+            summary.unchanged += 1  # the same submission from another file is not a change
             continue
-        if found is None:
-            diagnosis = Diagnosis(
-                source=export.dialect, source_key=sub.key, created_by_id=actor.user_id, **values
-            )
-            session.add(diagnosis)
-            existing[sub.key] = diagnosis
-            summary.created += 1
-        else:
-            diagnosis = found
+        values["source_file"] = export.source[:300]
+        values["submitted_at"] = submitted_at
+        if found is not None:
             for key, value in values.items():
-                setattr(diagnosis, key, value)
+                setattr(found, key, value)
             summary.updated += 1
-        diagnosis.source_file = export.source[:300]
-        diagnosis.submitted_at = (
-            sub.submitted_at
-            if sub.submitted_at is None or sub.submitted_at.tzinfo
-            else sub.submitted_at.replace(tzinfo=utcnow().tzinfo)
+            continue
+        now = utcnow()
+        new_rows.append(
+            {
+                **values,
+                "source": export.dialect,
+                "source_key": sub.key,
+                "created_by_id": actor.user_id,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        if found is None:
-            new_plans.append((diagnosis, plan_items(score(instrument, sub.answers), lang)))
-    session.flush()  # diagnoses get their ids
-    rows = [{**item, "diagnosis_id": d.id} for d, items in new_plans for item in items]
-    if rows:
-        session.execute(insert(DiagnosisAction), rows)
+        new_plans.append(plan_items(instrument, sub.answers, lang))
+        summary.created += 1
+    # Core inserts: an import of ten thousand submissions must not go row by row.
+    if new_rows:
+        ids = (
+            session.execute(
+                insert(Diagnosis).returning(Diagnosis.id, sort_by_parameter_order=True), new_rows
+            )
+            .scalars()
+            .all()
+        )
+        actions = [
+            {**item, "diagnosis_id": diagnosis_id, "created_at": now, "updated_at": now}
+            for diagnosis_id, items in zip(ids, new_plans, strict=True)
+            for item in items
+        ]
+        if actions:
+            session.connection().execute(insert(cast(Table, DiagnosisAction.__table__)), actions)
     run.read, run.created, run.updated = summary.read, summary.created, summary.updated
     run.unchanged, run.rejected = summary.unchanged, summary.rejected
     run.status = "committed"

@@ -1,0 +1,334 @@
+"""``asocia diagnosis``: instruments, XLSForms, ODK/Kobo imports, results and portfolio."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from asocia.auth.policy import Principal, Role
+from asocia.cli.common import console, fail, open_database, print_json
+from asocia.db.models import Cooperative
+from asocia.diagnosis import queries, store
+from asocia.diagnosis.instrument import Instrument, localize
+from asocia.diagnosis.loader import (
+    InstrumentError,
+    get_instrument,
+    load_instrument_file,
+    load_instruments,
+)
+from asocia.diagnosis.report import render_pdf, report_data
+from asocia.diagnosis.submissions import ExportError, parse_export_file
+from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, write_xlsform
+from asocia.registry.taxid import format_rut
+
+app = typer.Typer(
+    help="Cooperative diagnosis: instruments, XLSForms, ODK/Kobo imports, results.",
+    no_args_is_help=True,
+)
+
+# The command line is run by whoever operates the installation: it sees everything.
+OPERATOR = Principal(user_id=None, username="cli", role=Role.ADMIN)
+JSON_HELP = "Print machine-readable JSON."
+LANG_HELP = "Language of labels and messages: es or en."
+
+
+def _actor() -> store.Actor:
+    try:
+        return store.Actor(username=getpass.getuser())
+    except OSError:
+        return store.Actor(username="cli")
+
+
+def _instrument(spec: str, version: str | None) -> Instrument:
+    instrument_id, _, at_version = spec.partition("@")
+    try:
+        return get_instrument(instrument_id, version or at_version or None)
+    except LookupError as exc:
+        fail(str(exc).strip("'\""))
+
+
+@app.command("instruments")
+def instruments_command(json_output: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """List the installed instruments and their versions."""
+    rows = [
+        {
+            "key": i.key,
+            "id": i.id,
+            "version": i.version,
+            "title": localize(i.title, "es"),
+            "questions": len(i.questions),
+            "scored": i.scored_question_count,
+        }
+        for i in load_instruments().values()
+    ]
+    if json_output:
+        print_json(rows)
+        return
+    table = Table("instrument", "title", "questions", "scored")
+    for row in rows:
+        table.add_row(str(row["key"]), str(row["title"]), str(row["questions"]), str(row["scored"]))
+    console.print(table)
+
+
+@app.command("validate")
+def validate_command(path: Path = typer.Argument(..., help="Instrument YAML file.")) -> None:
+    """Check an instrument file against the schema and rules; list every problem."""
+    try:
+        instrument = load_instrument_file(path)
+    except FileNotFoundError:
+        fail(f"no such file: {path}")
+    except InstrumentError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{exc.source}: {problem.path}: {problem.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{path}: valid instrument {instrument.key} ({len(instrument.questions)} questions)")
+
+
+@app.command("xlsform")
+def xlsform_command(
+    instrument_spec: str = typer.Argument(
+        ..., metavar="INSTRUMENT", help="Instrument id (or id@version)."
+    ),
+    version: str | None = typer.Option(None, "--version", help="Instrument version."),
+    out: Path = typer.Option(..., "--out", help="The .xlsx file to write."),
+    cooperatives: str = typer.Option(
+        "file",
+        "--cooperatives",
+        help="Cooperative selector: 'file' (CSV for select_one_from_file, from the registry), "
+        "'choices' (choices sheet, from the registry) or 'typed' (no registry needed).",
+    ),
+    region: int | None = typer.Option(
+        None, "--region", help="Only cooperatives of this region code."
+    ),
+    revision: str | None = typer.Option(
+        None,
+        "--revision",
+        help="Suffix of the form version, so ODK Central accepts a "
+        "regenerated form of the same instrument version.",
+    ),
+) -> None:
+    """Write the XLSForm of an instrument for ODK Collect / KoboCollect."""
+    if cooperatives not in ("file", "choices", "typed"):
+        fail("--cooperatives must be file, choices or typed")
+    instrument = _instrument(instrument_spec, version)
+    choices: list[CooperativeChoice] | None = None
+    if cooperatives != "typed":
+        db = open_database()
+        try:
+            with db.session() as session:
+                choices = cooperative_choices(session, region)
+        finally:
+            db.dispose()
+    form = build_xlsform(
+        instrument,
+        cooperatives=choices,
+        cooperative_file="cooperatives.csv" if cooperatives == "file" else None,
+        revision=revision,
+    )
+    for path in write_xlsform(form, out):
+        typer.echo(f"wrote {path}")
+
+
+def cooperative_choices(session: Any, region: int | None = None) -> list[CooperativeChoice]:
+    """Registry cooperatives as form choices: tax id when known, else ``reg-<number>``."""
+    query = select(
+        Cooperative.tax_id, Cooperative.registry_number, Cooperative.legal_name, Cooperative.country
+    ).where(Cooperative.merged_into_id.is_(None))
+    if region is not None:
+        query = query.where(Cooperative.region_code == region)
+    out = []
+    for tax_id, registry_number, name, country in session.execute(
+        query.order_by(Cooperative.legal_name)
+    ):
+        if tax_id:
+            shown = format_rut(tax_id) if country == "CL" and "-" in tax_id else tax_id
+            out.append(CooperativeChoice(tax_id, f"{name} ({shown})"))
+        elif registry_number:
+            out.append(
+                CooperativeChoice(
+                    f"{store.REGISTRY_PREFIX}{registry_number}",
+                    f"{name} (registro {registry_number})",
+                )
+            )
+    return out
+
+
+@app.command("import")
+def import_command(
+    path: Path = typer.Argument(..., help="ODK Central or KoboToolbox export (.csv/.xlsx)."),
+    instrument_spec: str | None = typer.Option(
+        None,
+        "--instrument",
+        help="Instrument (id or id@version) for exports that do not say which they belong to.",
+    ),
+    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Import submissions from an ODK Central or KoboToolbox export."""
+    if not path.is_file():
+        fail(f"no such file: {path}")
+    instruments = load_instruments()
+    default = _instrument(instrument_spec, None) if instrument_spec else None
+    try:
+        export = parse_export_file(path, instruments, default)
+    except ExportError as exc:
+        fail(f"{path.name}: {exc}")
+    db = open_database()
+    try:
+        with db.session() as session:
+            summary = store.import_submissions(session, export, instruments, _actor())
+    finally:
+        db.dispose()
+    result = summary.as_dict()
+    if json_output:
+        print_json(result)
+        return
+    typer.echo(
+        f"{path.name} ({export.dialect}): read {summary.read}, created "
+        f"{summary.created}, updated {summary.updated}, unchanged {summary.unchanged}, "
+        f"rejected {summary.rejected}"
+    )
+    for problem in summary.problems:
+        typer.echo(f"  row {problem['row']}: {problem['reason']}")
+
+
+@app.command("list")
+def list_command(
+    cooperative: int | None = typer.Option(None, "--cooperative", help="Cooperative id."),
+    instrument_id: str | None = typer.Option(None, "--instrument", help="Instrument id."),
+    limit: int = typer.Option(200, "--limit", help="At most this many diagnoses."),
+    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """List diagnoses, newest first, with their overall light."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            rows = queries.list_diagnoses(
+                session,
+                OPERATOR,
+                cooperative_id=cooperative,
+                instrument_id=instrument_id,
+                limit=limit,
+            )
+    finally:
+        db.dispose()
+    if json_output:
+        print_json([{**r.__dict__, "light": r.light.value} for r in rows])
+        return
+    table = Table("id", "cooperative", "instrument", "date", "status", "%", "light")
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            r.cooperative_name,
+            r.instrument,
+            r.diagnosed_on.isoformat(),
+            r.status,
+            "—" if r.percentage is None else f"{r.percentage:.1f}",
+            r.light.value,
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show_command(
+    diagnosis_id: int = typer.Argument(..., help="Diagnosis id."),
+    lang: str = typer.Option("es", "--lang", help=LANG_HELP),
+    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show a diagnosis: lights, priorities, action plan, progress and peer benchmark."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            try:
+                diagnosis = queries.get_diagnosis(session, OPERATOR, diagnosis_id)
+            except queries.DiagnosisNotFound as exc:
+                fail(str(exc))
+            data = report_data(session, diagnosis, lang)
+    finally:
+        db.dispose()
+    if json_output:
+        print_json(data)
+        return
+    typer.echo(
+        f"{data['cooperative']['name']} — {data['instrument']['title']} "
+        f"{data['instrument']['version']} — {data['diagnosed_on']}"
+    )
+    for node in data["nodes"]:
+        indent = {"instrument": "", "dimension": "  ", "category": "    ", "subcategory": "      "}[
+            node["level"]
+        ]
+        pct = "—" if node["percentage"] is None else f"{node['percentage']:.1f} %"
+        typer.echo(f"{indent}{node['label']}: {pct} [{node['light']}]")
+    if data["actions"]:
+        typer.echo("Plan de acción:" if lang == "es" else "Action plan:")
+        for item in data["actions"]:
+            typer.echo(f"  - {item['action']} [{item['status']}]")
+
+
+@app.command("report")
+def report_command(
+    diagnosis_id: int = typer.Argument(..., help="Diagnosis id."),
+    out: Path = typer.Option(..., "--out", help="The .pdf file to write."),
+    lang: str = typer.Option("es", "--lang", help=LANG_HELP),
+) -> None:
+    """Write a diagnosis report as PDF."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            try:
+                diagnosis = queries.get_diagnosis(session, OPERATOR, diagnosis_id)
+            except queries.DiagnosisNotFound as exc:
+                fail(str(exc))
+            data = report_data(session, diagnosis, lang)
+    finally:
+        db.dispose()
+    out.write_bytes(render_pdf(data, lang))
+    typer.echo(f"wrote {out}")
+
+
+@app.command("portfolio")
+def portfolio_command(
+    instrument_spec: str = typer.Argument(
+        ..., metavar="INSTRUMENT", help="Instrument id (or id@version)."
+    ),
+    version: str | None = typer.Option(None, "--version", help="Instrument version."),
+    out: Path | None = typer.Option(None, "--out", help="Write .csv or .xlsx instead."),
+    lang: str = typer.Option("es", "--lang", help=LANG_HELP),
+    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Share of green / yellow / red per category, by region and legal class."""
+    instrument = _instrument(instrument_spec, version)
+    db = open_database()
+    try:
+        with db.session() as session:
+            rows = queries.portfolio(session, OPERATOR, instrument, lang)
+    finally:
+        db.dispose()
+    if out is not None:
+        if out.suffix.lower() == ".xlsx":
+            queries.portfolio_xlsx(rows, out)
+        elif out.suffix.lower() == ".csv":
+            out.write_text(queries.portfolio_csv(rows), encoding="utf-8")
+        else:
+            fail("--out must end in .csv or .xlsx")
+        typer.echo(f"wrote {out}")
+        return
+    if json_output:
+        print_json(rows)
+        return
+    table = Table("region", "class", "category", "n", "green", "yellow", "red")
+    for row in rows:
+        table.add_row(
+            str(row["region_code"]),
+            str(row["legal_class"]),
+            str(row["category_label"]),
+            str(row["diagnoses"]),
+            str(row["green"]),
+            str(row["yellow"]),
+            str(row["red"]),
+        )
+    console.print(table)
