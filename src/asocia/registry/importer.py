@@ -30,7 +30,7 @@ from asocia.registry.store import (
     record_failed_run,
     start_import_run,
 )
-from asocia.registry.validation import REJECTED, Problem, RowValidator
+from asocia.registry.validation import REJECTED, Batch, BatchValidator, Problem
 
 #: How many problems an :class:`ImportResult` keeps in memory (all are stored with the run).
 PROBLEMS_KEPT = 10_000
@@ -163,7 +163,7 @@ def import_file(
             delimiter=table.delimiter,
             columns=columns.describe(),
         )
-        validator = RowValidator(columns, country=country, uf_clp=uf_clp, today=today)
+        validator = BatchValidator(columns, country=country, uf_clp=uf_clp, today=today)
         try:
             with database.session() as session:
                 run_id = None
@@ -188,8 +188,7 @@ def import_file(
                 if dry_run:
                     session.rollback()
                 else:
-                    if result.created > 10_000:
-                        writer.analyse()
+                    writer.finish(analyse=result.created > 10_000)
                     session.execute(
                         update(ImportRun)
                         .where(ImportRun.id == run_id)
@@ -216,57 +215,23 @@ def import_file(
 
 def _run(
     rows: Iterator[tuple[int, Sequence[Any] | None]],
-    validator: RowValidator,
+    validator: BatchValidator,
     writer: RegistryWriter,
     result: ImportResult,
     batch_size: int,
     progress: Progress | None,
     table: Any,
 ) -> None:
-    seen_tax: dict[tuple[str, str | None], int] = {}
-    seen_registry: dict[tuple[str, str | None], int] = {}
-    validate = validator.validate
-    source_row = "source_row"
-    for batch in _batches(rows, batch_size):
-        accepted: list[tuple[int, dict[str, Any], bool]] = []
-        problems: list[Problem] = []
-        for line, cells in batch:
-            record, found = validate(line, cells)
-            if record is not None:
-                country = record["country"]
-                tax_key = (country, record.get("tax_id"))
-                registry_key = (country, record.get("registry_number"))
-                duplicate = None
-                if tax_key[1] is not None and tax_key in seen_tax:
-                    duplicate = ("tax_id", tax_key[1], seen_tax[tax_key])
-                elif registry_key[1] is not None and registry_key in seen_registry:
-                    duplicate = ("registry_number", registry_key[1], seen_registry[registry_key])
-                if duplicate is not None:
-                    column, value, first = duplicate
-                    found.append(
-                        Problem(
-                            line,
-                            validator.header(column),
-                            value,
-                            f"duplicate key inside the file (first on line {first})",
-                            REJECTED,
-                        )
-                    )
-                    record = None
-                else:
-                    if tax_key[1] is not None:
-                        seen_tax[tax_key] = line
-                    if registry_key[1] is not None:
-                        seen_registry[registry_key] = line
-            if found:
-                problems.extend(found)
-            if record is None:
-                result.rejected += 1
-                continue
-            record[source_row] = line
-            accepted.append((line, record, bool(found)))
-        result.read += len(batch)
-        _apply(writer, accepted, result, problems, validator)
+    # Keys seen so far in the file: the only state that grows with the file (a few dozen
+    # bytes per row), needed to reject a key used twice instead of failing the transaction.
+    seen_tax: dict[str, int] = {}
+    seen_registry: dict[str, int] = {}
+    for chunk in _batches(rows, batch_size):
+        batch = validator.validate(chunk)
+        _reject_repeated_keys(batch, validator, seen_tax, seen_registry)
+        _apply(writer, batch, result, validator)
+        result.read += len(chunk)
+        problems = batch.problems
         if problems:
             result.problem_count += len(problems)
             room = PROBLEMS_KEPT - len(result.problems)
@@ -277,24 +242,81 @@ def _run(
             progress(table.position(), table.size or None, f"{result.read} rows read")
 
 
-def _apply(
-    writer: RegistryWriter,
-    accepted: list[tuple[int, dict[str, Any], bool]],
-    result: ImportResult,
-    problems: list[Problem],
-    validator: RowValidator,
+def _reject_repeated_keys(
+    batch: Batch,
+    validator: BatchValidator,
+    seen_tax: dict[str, int],
+    seen_registry: dict[str, int],
 ) -> None:
+    values, keep, lines = batch.values, batch.keep, batch.lines
+    countries = values["country"]
+    taxes = values.get("tax_id") or [None] * len(lines)
+    registries = values.get("registry_number") or [None] * len(lines)
+    for i, (country, tax, registry) in enumerate(zip(countries, taxes, registries, strict=True)):
+        if not keep[i]:
+            continue
+        tax_key = f"{country}{tax}" if tax is not None else None
+        registry_key = f"{country}{registry}" if registry is not None else None
+        first = column = value = None
+        if tax_key is not None and tax_key in seen_tax:
+            first, column, value = seen_tax[tax_key], "tax_id", tax
+        elif registry_key is not None and registry_key in seen_registry:
+            first, column, value = seen_registry[registry_key], "registry_number", registry
+        if first is not None:
+            batch.reject(
+                i,
+                Problem(
+                    lines[i],
+                    validator.header(column or ""),
+                    value,
+                    f"duplicate key inside the file (first on line {first})",
+                    REJECTED,
+                ),
+            )
+            continue
+        if tax_key is not None:
+            seen_tax[tax_key] = lines[i]
+        if registry_key is not None:
+            seen_registry[registry_key] = lines[i]
+
+
+def _apply(
+    writer: RegistryWriter, batch: Batch, result: ImportResult, validator: BatchValidator
+) -> None:
+    batch.values["source_row"] = batch.lines
+    keep = batch.keep
     if writer.was_empty:
-        writer.create([record for _, record, _ in accepted])
-        result.created += len(accepted)
-        result.flagged += sum(1 for _, _, flagged in accepted if flagged)
+        kept = [i for i, k in enumerate(keep) if k]
+        writer.create_columns(batch.values, kept)
+        result.created += len(kept)
+        result.rejected += len(keep) - len(kept)
+        result.flagged += sum(1 for i in kept if batch.flagged[i])
         return
+    values = batch.values
     by_tax, by_registry = writer.existing(
-        [(r["country"], r["tax_id"]) for _, r, _ in accepted if r.get("tax_id")],
-        [(r["country"], r["registry_number"]) for _, r, _ in accepted if r.get("registry_number")],
+        [
+            (c, t)
+            for c, t, k in zip(
+                values["country"], values.get("tax_id") or [None] * len(keep), keep, strict=True
+            )
+            if k and t
+        ],
+        [
+            (c, r)
+            for c, r, k in zip(
+                values["country"],
+                values.get("registry_number") or [None] * len(keep),
+                keep,
+                strict=True,
+            )
+            if k and r
+        ],
     )
-    new: list[dict[str, Any]] = []
-    for line, record, flagged in accepted:
+    new: list[int] = []
+    for i, line in enumerate(batch.lines):
+        if not keep[i]:
+            continue
+        record = batch.record(i)
         country = record["country"]
         tax_id, registry = record.get("tax_id"), record.get("registry_number")
         current = by_tax.get((country, tax_id)) if tax_id else None
@@ -302,7 +324,8 @@ def _apply(
         if current is None and holder is not None and (holder["tax_id"] is None or tax_id is None):
             current = holder  # the same cooperative, known so far by its registry number
         if holder is not None and (current is None or holder["id"] != current["id"]):
-            problems.append(
+            batch.reject(
+                i,
                 Problem(
                     line,
                     validator.header("registry_number"),
@@ -310,20 +333,20 @@ def _apply(
                     "registry number already belongs to another cooperative "
                     f"(tax id {holder['tax_id']})",
                     REJECTED,
-                )
+                ),
             )
-            result.rejected += 1
             continue
-        if flagged:
-            result.flagged += 1
         if current is None:
-            new.append(record)
+            new.append(i)
             continue
-        changed = writer.compare({k: v for k, v in record.items() if k != "source_row"}, current)
+        record.pop("source_row", None)
+        changed = writer.compare(record, current)
         if changed:
             writer.update(current["id"], current, changed, line=line)
             result.updated += 1
         else:
             result.unchanged += 1
-    writer.create(new)
+    writer.create_columns(batch.values, new)
     result.created += len(new)
+    result.rejected += keep.count(False)
+    result.flagged += sum(1 for i, k in enumerate(keep) if k and batch.flagged[i])

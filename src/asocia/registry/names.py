@@ -27,6 +27,8 @@ def fold(text: str) -> str:
 
 def name_key(legal_name: str) -> str:
     """The key of a legal name used for search and sorting: folded, words in order."""
+    if legal_name.isascii():
+        return _NON_WORD.sub(" ", legal_name.lower()).strip()[:300]
     decomposed = unicodedata.normalize("NFKD", legal_name.casefold())
     ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
     return _NON_WORD.sub(" ", ascii_only).strip()[:300]

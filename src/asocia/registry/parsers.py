@@ -20,11 +20,19 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _SERIAL_MIN, _SERIAL_MAX = 3654, 73051
 _NUMBER_NOISE = str.maketrans("", "", " \u00a0\u202f$'")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([.,])\d{3}(\1\d{3})*$")
+_CL_INT = re.compile(r"^\d{1,3}(\.\d{3})+$")
 _PLAIN = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _YMD = re.compile(
     r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
+
+
+def parse_chilean_int(text: str) -> float | None:
+    """``"1.234.567"`` as 1234567.0, or None when ``text`` is not an integer in that style."""
+    if _CL_INT.match(text):
+        return float(text.replace(".", ""))
+    return None
 
 
 def parse_number(value: Any) -> float:
@@ -86,6 +94,12 @@ def parse_date(value: Any) -> date:
     >>> [str(parse_date(v)) for v in ("05-03-2019", "5/3/2019", "2019-03-05", "43529")]
     ['2019-03-05', '2019-03-05', '2019-03-05', '2019-03-05']
     """
+    if value.__class__ is str and len(value) == 10 and value[2] == value[5] and value[2] in "-/.":
+        # The commonest spelling, dd-mm-yyyy, without regular expressions.
+        try:
+            return date(int(value[6:]), int(value[3:5]), int(value[:2]))
+        except ValueError:
+            pass
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

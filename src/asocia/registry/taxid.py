@@ -62,6 +62,49 @@ def _rut(value: str) -> str:
     return f"{body}-{check}"
 
 
+def _weighted_table(weights: tuple[int, ...]) -> list[int]:
+    """Weighted digit sums (mod 11) of every 4-digit group, least significant digit first."""
+    table = []
+    for number in range(10_000):
+        total = 0
+        for weight in weights:
+            total += (number % 10) * weight
+            number //= 10
+        table.append(total % 11)
+    return table
+
+
+# RUT weights run 2, 3, 4, 5, 6, 7, 2, 3, 4 from the right: three 4-digit groups cover 9+ digits.
+_LOW = _weighted_table((2, 3, 4, 5))
+_MID = _weighted_table((6, 7, 2, 3))
+_HIGH = _weighted_table((4, 5, 6, 7))
+_RUT_DIGITS = "0123456789K"
+
+
+def fast_rut(value: str) -> str | None:
+    """The canonical RUT of a well-formed ``12.345.678-5`` / ``12345678-5``, else None.
+
+    A table-driven fast path for million-row imports, giving the same answer as
+    :func:`canonical_tax_id` (tests compare them); None means "take the careful path", which
+    also explains what is wrong.
+    """
+    compact = value.replace(".", "").strip()
+    body, dash, check = compact.rpartition("-")
+    if not dash or not body.isdigit() or len(body) > 9 or len(check) != 1:
+        return None
+    number = int(body)
+    if number == 0:
+        return None
+    total = (
+        _LOW[number % 10_000]
+        + _MID[number // 10_000 % 10_000]
+        + _HIGH[number // 100_000_000 % 10_000]
+    )
+    if _RUT_DIGITS[(11 - total % 11) % 11] != check.upper():
+        return None
+    return f"{number}-{check.upper()}"
+
+
 def canonical_tax_id(country: str, value: str) -> str:
     """Validate ``value`` for ``country`` and return its canonical form.
 
@@ -81,9 +124,7 @@ def canonical_tax_id(country: str, value: str) -> str:
     except stdnum_exceptions.InvalidChecksum as exc:
         raise InvalidTaxId(f"invalid check digit ({exc})") from None
     except stdnum_exceptions.ValidationError as exc:
-        raise InvalidTaxId(
-            f"not a valid {module.__name__.split('.', 1)[1]}: {exc}"
-        ) from None
+        raise InvalidTaxId(f"not a valid {module.__name__.split('.', 1)[1]}: {exc}") from None
 
 
 def compact_key(value: str) -> str:

@@ -63,8 +63,9 @@ class Territory:
         if isinstance(value, int):
             return self.comunas.get(value)
         text = value.strip()
-        if text.isdigit():
-            return self.comunas.get(int(text))
+        digits = text.replace(".", "")  # "13.101": a code written with a thousands dot
+        if digits.isdigit():
+            return self.comunas.get(int(digits))
         return self._comuna_names.get(fold(text))
 
     def suggest_comuna(self, value: str) -> str | None:

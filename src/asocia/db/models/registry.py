@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asocia.db.base import Base, JSONType, utcnow
@@ -24,12 +24,20 @@ class Cooperative(Base):
     __table_args__ = (
         UniqueConstraint("country", "tax_id", name="uq_cooperatives_country_tax_id"),
         UniqueConstraint("country", "registry_number", name="uq_cooperatives_country_registry"),
+        # Indexes are few on purpose: each one costs every import of a million rows. Low-
+        # cardinality filters (class, ILO type, rural class, status, size band) are served by
+        # walking the name index in order until a page is full; see docs/registry.md.
         Index("ix_cooperatives_region_class", "region_code", "legal_class"),
-        Index("ix_cooperatives_status_activity", "legal_status", "activity"),
+        Index(
+            "ix_cooperatives_merged_into_id",
+            "merged_into_id",
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    country: Mapped[str] = mapped_column(String(2), default="CL", index=True)
+    country: Mapped[str] = mapped_column(String(2), default="CL")
     # Canonical form from python-stdnum where it has a validator (Chile: "76086428-5").
     tax_id: Mapped[str | None] = mapped_column(String(40))
     registry_number: Mapped[str | None] = mapped_column(String(40))
@@ -38,18 +46,18 @@ class Cooperative(Base):
     # Lower-case, accent-free, punctuation-free legal name: search and duplicate detection.
     name_key: Mapped[str] = mapped_column(String(300), index=True)
     organisation_type: Mapped[str] = mapped_column(String(40), default="cooperativa")
-    legal_class: Mapped[str | None] = mapped_column(String(40), index=True)
-    ilo_type: Mapped[str | None] = mapped_column(String(40), index=True)
+    legal_class: Mapped[str | None] = mapped_column(String(40))
+    ilo_type: Mapped[str | None] = mapped_column(String(40))
     ilo_type_overridden: Mapped[bool] = mapped_column(default=False)
-    isic_section: Mapped[str | None] = mapped_column(String(1), index=True)
+    isic_section: Mapped[str | None] = mapped_column(String(1))
     rubro: Mapped[str | None] = mapped_column(String(200))
     sub_rubro: Mapped[str | None] = mapped_column(String(200))
     # Chile: official codes (CUT 2018). Elsewhere: ``admin_division`` as given.
-    region_code: Mapped[int | None] = mapped_column(index=True)
+    region_code: Mapped[int | None]
     province_code: Mapped[int | None]
     comuna_code: Mapped[int | None] = mapped_column(index=True)
     # The comuna's PNDR 2020 class (rural / mixta / urbana), copied for fast filtering.
-    rural_class: Mapped[str | None] = mapped_column(String(10), index=True)
+    rural_class: Mapped[str | None] = mapped_column(String(10))
     admin_division: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(200))
     legal_status: Mapped[str | None] = mapped_column(String(30))
@@ -70,17 +78,17 @@ class Cooperative(Base):
     sales_year: Mapped[int | None]
     # Firm size by sales (Ley 20.416: micro, small, medium, large), computed when written from
     # the UF value in the settings; stored so that the registry list can filter on it.
-    size_band: Mapped[str | None] = mapped_column(String(10), index=True)
+    size_band: Mapped[str | None] = mapped_column(String(10))
     # Columns of an imported file that asocia has no field for, kept rather than dropped.
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Provenance of the current values.
     source_file: Mapped[str | None] = mapped_column(String(300))
     source_row: Mapped[int | None]
-    import_run_id: Mapped[int | None] = mapped_column(index=True)
+    import_run_id: Mapped[int | None]
     last_verified_on: Mapped[date | None]
     # Set when a reviewer merged this record into another; the record is kept with its history.
     merged_into_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cooperatives.id", ondelete="SET NULL"), index=True
+        ForeignKey("cooperatives.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

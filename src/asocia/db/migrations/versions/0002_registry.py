@@ -20,10 +20,31 @@ depends_on: str | Sequence[str] | None = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
+# Indexes of 0001 that cost every bulk import more than they give the list page (low-
+# cardinality columns, or prefixes of another index): dropped, see the model's comment.
+DROPPED_INDEXES = {
+    "ix_cooperatives_country": ["country"],
+    "ix_cooperatives_region_code": ["region_code"],
+    "ix_cooperatives_import_run_id": ["import_run_id"],
+    "ix_cooperatives_isic_section": ["isic_section"],
+    "ix_cooperatives_ilo_type": ["ilo_type"],
+    "ix_cooperatives_legal_class": ["legal_class"],
+    "ix_cooperatives_rural_class": ["rural_class"],
+    "ix_cooperatives_status_activity": ["legal_status", "activity"],
+}
+
+
 def upgrade() -> None:
+    for name in DROPPED_INDEXES:
+        op.drop_index(name, table_name="cooperatives")
+    op.drop_index("ix_cooperatives_merged_into_id", table_name="cooperatives")
+    op.create_index(
+        "ix_cooperatives_merged_into_id", "cooperatives", ["merged_into_id"], unique=False,
+        sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+        postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+    )
     with op.batch_alter_table("cooperatives", schema=None) as batch_op:
         batch_op.add_column(sa.Column("size_band", sa.String(length=10), nullable=True))
-        batch_op.create_index("ix_cooperatives_size_band", ["size_band"], unique=False)
 
     op.create_table(
         "registry_import_runs",
@@ -143,5 +164,10 @@ def downgrade() -> None:
     op.drop_table("registry_import_problems")
     op.drop_table("registry_import_runs")
     with op.batch_alter_table("cooperatives", schema=None) as batch_op:
-        batch_op.drop_index("ix_cooperatives_size_band")
         batch_op.drop_column("size_band")
+    op.drop_index("ix_cooperatives_merged_into_id", table_name="cooperatives")
+    op.create_index(
+        "ix_cooperatives_merged_into_id", "cooperatives", ["merged_into_id"], unique=False
+    )
+    for name, columns in DROPPED_INDEXES.items():
+        op.create_index(name, "cooperatives", columns, unique=False)
