@@ -89,12 +89,11 @@ def candidates(session: Session, *, limit: int = 200) -> list[Candidate]:
                 found[(a, b)] = ("same_tax_id", 1.0)
 
     by_comuna: dict[Any, list[tuple[int, str]]] = defaultdict(list)
-    for coop_id, comuna, name in session.execute(
-        select(c.id, func.coalesce(c.comuna_code, c.admin_division), c.legal_name)
-        .where(live)
-        .order_by(c.id)
+    for coop_id, comuna, division, name in session.execute(
+        select(c.id, c.comuna_code, c.admin_division, c.legal_name).where(live).order_by(c.id)
     ):
-        by_comuna[comuna].append((coop_id, match_key(name)))
+        place = comuna if comuna is not None else division
+        by_comuna[place].append((coop_id, match_key(name)))
     for members in by_comuna.values():
         exact: dict[str, list[int]] = defaultdict(list)
         for coop_id, key in members:

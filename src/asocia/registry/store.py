@@ -116,7 +116,7 @@ class RegistryWriter:
         if self.dialect == "sqlite" and write:
             # A page cache big enough for the indexes being written (default: 2 MB) keeps
             # index maintenance in memory; reset by :meth:`finish`.
-            self.connection.exec_driver_sql("PRAGMA cache_size=-131072")
+            self.connection.exec_driver_sql("PRAGMA cache_size=-65536")
             if self.was_empty:
                 # Into an empty table, building the secondary indexes once at the end is
                 # cheaper than maintaining them row by row. SQLite's DDL is transactional:
