@@ -112,3 +112,13 @@ def test_statistics_never_read_personal_data(site: Web) -> None:
         site.client.get("/stats/data/region_by_legal_class.csv").text,
     ]
     assert not any("example.org" in out or "+56 9 1" in out for out in outputs)
+
+
+def test_diagnosis_aggregates_for_analysts_only(site: Web) -> None:
+    assert site.client.get("/api/v1/stats/diagnosis").status_code == 401
+    analyst = site.login_as("analyst")
+    assert analyst.get("/api/v1/stats/diagnosis").json() == []
+    assert 'data-testid="diagnosis-aggregates"' in analyst.get("/stats").text
+    assert 'data-testid="diagnosis-aggregates"' not in site.client.get("/stats").text
+    unknown = analyst.get("/api/v1/stats/diagnosis", params={"instrument": "nope"})
+    assert unknown.status_code == 404

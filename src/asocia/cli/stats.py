@@ -226,3 +226,31 @@ def refresh() -> None:
 
     count = _engine_run(run)
     console.print(f"summary rebuilt: {count:,} cooperatives registered")
+
+
+@app.command()
+def diagnosis(
+    instrument: str = typer.Option(
+        "diagnostico-cooperativo", "--instrument", help="Instrument id (latest version)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Traffic lights per category of the latest diagnoses, by region and class (CSV or JSON)."""
+    from asocia.auth.policy import Principal, Role
+    from asocia.diagnosis.loader import get_instrument
+    from asocia.diagnosis.queries import portfolio, portfolio_csv
+
+    try:
+        chosen = get_instrument(instrument)
+    except LookupError as exc:
+        fail(str(exc))
+
+    def run(engine: StatsEngine, settings: Any) -> list[dict[str, object]]:
+        # The command line acts with an analyst's reach (whoever runs it holds the database).
+        return portfolio(engine.session, Principal(user_id=0, role=Role.ANALYST), chosen)
+
+    rows = _engine_run(run)
+    if as_json:
+        print_json(rows)
+    else:
+        typer.echo(portfolio_csv(rows), nl=False)

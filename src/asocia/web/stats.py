@@ -269,6 +269,11 @@ def dashboard_page(
             "k": board.k,
             "exact_concentration": board.concentration.exact,
             "api_url": f"/api/v1/stats/dashboard{query}",
+            "diagnosis": (
+                diagnosis_summary(_portfolio_rows(request, session, principal))
+                if can(principal, Permission.VIEW_PORTFOLIO)
+                else None
+            ),
         },
     )
 
@@ -451,3 +456,62 @@ def api_crosstab(
         k=_k(request),
     )
     return table.to_dict()
+
+
+# --- diagnosis aggregates (computed by asocia.diagnosis.queries.portfolio) -----------------------
+
+PORTFOLIO = Depends(require(Permission.VIEW_PORTFOLIO))
+
+
+def _portfolio_rows(
+    request: Request, session: Session, principal: Principal
+) -> list[dict[str, Any]]:
+    from asocia.diagnosis.loader import get_instrument
+    from asocia.diagnosis.queries import portfolio
+
+    try:
+        instrument = get_instrument(request.query_params.get("instrument", DEFAULT_INSTRUMENT))
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return portfolio(session, principal, instrument, language(request))
+
+
+DEFAULT_INSTRUMENT = "diagnostico-cooperativo"
+
+
+@api_router.get("/stats/diagnosis")
+def api_diagnosis(
+    request: Request, principal: Principal = PORTFOLIO, session: Session = Depends(get_session)
+) -> list[dict[str, Any]]:
+    """Traffic lights per category of each cooperative's latest diagnosis, by region and
+    class (``instrument`` query parameter; the cooperative diagnosis by default)."""
+    return _portfolio_rows(request, session, principal)
+
+
+@router.get("/stats/diagnosis.csv")
+def diagnosis_csv(
+    request: Request, principal: Principal = PORTFOLIO, session: Session = Depends(get_session)
+) -> Response:
+    """The same diagnosis aggregates as CSV."""
+    from asocia.diagnosis.queries import portfolio_csv
+
+    return _csv_response(portfolio_csv(_portfolio_rows(request, session, principal)), "diagnosis")
+
+
+def diagnosis_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Portfolio rows added up per category (over regions and classes) for the dashboard."""
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        acc = totals.setdefault(
+            str(row["category"]),
+            {
+                "label": row.get("category_label") or row["category"],
+                "green": 0,
+                "yellow": 0,
+                "red": 0,
+                "diagnoses": 0,
+            },
+        )
+        for key in ("green", "yellow", "red", "diagnoses"):
+            acc[key] += int(row[key] or 0)
+    return list(totals.values())

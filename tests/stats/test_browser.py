@@ -1,0 +1,52 @@
+"""A visitor opens the dashboard in a real browser, sees the charts and downloads a chart's
+data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import LiveServer
+from tests.stats.conftest import ROWS, add_cooperatives
+
+pytestmark = pytest.mark.browser
+
+
+def test_open_dashboard_and_download_a_chart(live_server: LiveServer, page: Any) -> None:
+    add_cooperatives(live_server.db, ROWS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(live_server.url + "/stats")
+    assert page.get_by_role("heading", level=1).inner_text() == "Estadísticas de cooperativas"
+    assert page.get_by_test_id("kpi-cooperatives").locator(".value").inner_text() == "9"
+    # vega-embed (served from /static/vendor) draws the chart as SVG.
+    chart = page.get_by_test_id("chart-cooperatives_by_ilo_type")
+    chart.locator("svg").first.wait_for(state="attached", timeout=15_000)
+    assert chart.get_attribute("data-rendered") == "1"
+    assert not errors, errors
+
+    with page.expect_download() as info:
+        page.get_by_test_id("download-cooperatives_by_ilo_type").click()
+    download = info.value
+    assert download.suggested_filename == "cooperatives_by_ilo_type.csv"
+    text = Path(download.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    by_type = {r["ilo_type"]: r for r in rows}
+    assert by_type["Cooperativa de productores"]["cooperatives"] == "5"
+    # Anonymous visitor: the worker cooperative (1 < k) is suppressed.
+    assert by_type["Cooperativa de trabajadores"]["status"] == "suppressed"
+
+
+def test_filters_in_the_browser(live_server: LiveServer, page: Any) -> None:
+    add_cooperatives(live_server.db, ROWS)
+    page.goto(live_server.url + "/stats")
+    page.get_by_test_id("filter-region").select_option("3")
+    page.get_by_test_id("apply-filters").click()
+    page.wait_for_url("**/stats?*region=3*")
+    assert page.get_by_test_id("kpi-cooperatives").locator(".value").inner_text() == "3"
+    href: Any = page.get_by_test_id("download-cooperatives_by_region").get_attribute("href")
+    assert "region=3" in href
