@@ -47,15 +47,26 @@ def test_xlsform_import_list_show_report_portfolio(env: Database, tmp_path: Path
     assert "cooperatives.csv" in out
     csv_lines = (tmp_path / "cooperatives.csv").read_text("utf-8").splitlines()
     assert len(csv_lines) == 4 and csv_lines[1].startswith(coops[0][1])
-    run("xlsform", "diagnostico-rapido", "--cooperatives", "typed",
-        "--out", str(tmp_path / "q.xlsx"))
+    run(
+        "xlsform",
+        "diagnostico-rapido",
+        "--cooperatives",
+        "typed",
+        "--out",
+        str(tmp_path / "q.xlsx"),
+    )
 
     subs = sample_submissions(FULL, [tax for _i, tax in coops] + ["99999999-9"], 4)
     export = tmp_path / "export.csv"
     export.write_text(odk_central_csv(FULL, subs), encoding="utf-8")
     summary = json.loads(run("import", str(export), "--json"))
     assert {k: summary[k] for k in ("read", "created", "updated", "unchanged", "rejected")} == {
-        "read": 4, "created": 3, "updated": 0, "unchanged": 0, "rejected": 1}
+        "read": 4,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
     again = run("import", str(export))
     assert "read 4, created 0, updated 0, unchanged 3, rejected 1" in again
     assert "unknown cooperative '99999999-9'" in again
@@ -65,7 +76,11 @@ def test_xlsform_import_list_show_report_portfolio(env: Database, tmp_path: Path
     shown = json.loads(run("show", str(rows[0]["id"]), "--json", "--lang", "en"))
     assert shown["overall"]["light"] in {"green", "yellow", "red"}
     assert {n["level"] for n in shown["nodes"]} == {
-        "instrument", "dimension", "category", "subcategory"}
+        "instrument",
+        "dimension",
+        "category",
+        "subcategory",
+    }
     text = run("show", str(rows[0]["id"]))
     assert "Gestión financiera" in text
     pdf = tmp_path / "r.pdf"
@@ -79,8 +94,18 @@ def test_xlsform_import_list_show_report_portfolio(env: Database, tmp_path: Path
 
 
 def test_clear_errors(env: Database, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["diagnosis", "xlsform", "nope", "--cooperatives", "typed",
-                                 "--out", str(tmp_path / "x.xlsx")])
+    result = runner.invoke(
+        app,
+        [
+            "diagnosis",
+            "xlsform",
+            "nope",
+            "--cooperatives",
+            "typed",
+            "--out",
+            str(tmp_path / "x.xlsx"),
+        ],
+    )
     assert result.exit_code == 2 and "unknown instrument 'nope'" in result.output
     junk = tmp_path / "junk.csv"
     junk.write_text("a,b\n1,2\n", encoding="utf-8")

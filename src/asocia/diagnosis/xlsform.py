@@ -296,12 +296,14 @@ def build_xlsform(
     return form
 
 
-def write_xlsform(form: XLSForm, path: str | Path) -> list[Path]:
-    """Write ``form`` as an ``.xlsx`` (and its cooperative CSV beside it, if any).
+def xlsform_bytes(form: XLSForm) -> bytes:
+    """The ``.xlsx`` of ``form`` (without the cooperative CSV), for downloads."""
+    buffer = io.BytesIO()
+    _workbook(form).save(buffer)
+    return buffer.getvalue()
 
-    Returns the paths written.
-    """
-    path = Path(path)
+
+def _workbook(form: XLSForm) -> Workbook:
     workbook = Workbook()
     default = workbook.active
     assert default is not None
@@ -310,7 +312,16 @@ def write_xlsform(form: XLSForm, path: str | Path) -> list[Path]:
         sheet = workbook.create_sheet(name)
         for row in rows:
             sheet.append(row)
-    workbook.save(path)
+    return workbook
+
+
+def write_xlsform(form: XLSForm, path: str | Path) -> list[Path]:
+    """Write ``form`` as an ``.xlsx`` (and its cooperative CSV beside it, if any).
+
+    Returns the paths written.
+    """
+    path = Path(path)
+    _workbook(form).save(path)
     written = [path]
     if form.cooperative_csv is not None:
         csv_name = _csv_name(form)
