@@ -10,12 +10,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from asocia.stats.crosstab import CrossTab
+from asocia.stats.labels import REGIONS_NORTH_TO_SOUTH, short_region
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 GREEN = "#2e7d6b"
-
-# Chile's 16 regions from north to south (CUT codes), for the schematic map and region order.
-REGIONS_NORTH_TO_SOUTH = (15, 1, 2, 3, 4, 5, 13, 6, 7, 16, 8, 9, 14, 10, 11, 12)
 
 
 def chart_rows(table: CrossTab, labels: Mapping[Any, str]) -> list[dict[str, Any]]:
@@ -26,7 +24,11 @@ def chart_rows(table: CrossTab, labels: Mapping[Any, str]) -> list[dict[str, Any
         rows.append(
             {
                 "key": value,
-                "label": labels.get(value, str(value)),
+                "label": (
+                    short_region(labels.get(value, str(value)))
+                    if table.rows == "region"
+                    else labels.get(value, str(value))
+                ),
                 "value": amount,
                 "cooperatives": table.counts[i][0],
                 "suppressed": amount is None,
@@ -36,7 +38,12 @@ def chart_rows(table: CrossTab, labels: Mapping[Any, str]) -> list[dict[str, Any
 
 
 def bar_spec(
-    rows: Sequence[Mapping[str, Any]], *, title: str, value_title: str, sort: bool = False
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    value_title: str,
+    sort: bool = False,
+    money: bool = False,
 ) -> dict[str, Any]:
     """A horizontal bar chart of ``rows`` (``label``, ``value``)."""
     data = [{"label": r["label"], "value": r["value"]} for r in rows if r["value"] is not None]
@@ -52,10 +59,16 @@ def bar_spec(
                 "field": "label",
                 "type": "nominal",
                 "title": None,
-                "sort": "-x" if sort else None,
+                # Keep the table's order (regions north to south, bands by size).
+                "sort": "-x" if sort else [r["label"] for r in data],
                 "axis": {"labelLimit": 220},
             },
-            "x": {"field": "value", "type": "quantitative", "title": value_title},
+            "x": {
+                "field": "value",
+                "type": "quantitative",
+                "title": value_title,
+                "axis": {"format": "~s"} if money else {},
+            },
         },
     }
 
@@ -138,7 +151,7 @@ def map_cells(rows: Sequence[Mapping[str, Any]], names: Mapping[int, str]) -> li
         cells.append(
             {
                 "code": code,
-                "name": names.get(code, str(code)),
+                "name": short_region(names.get(code, str(code))),
                 "value": value,
                 "suppressed": bool(row and row["suppressed"]),
                 "shade": shade,

@@ -16,6 +16,7 @@ from typing import Any
 from asocia.stats import disclosure
 from asocia.stats.dimensions import dimension, measure
 from asocia.stats.engine import Filters, Grouped, Number, StatsEngine
+from asocia.stats.labels import value_order
 
 TOTAL = "total"
 
@@ -80,10 +81,10 @@ def ordered_values(dim_key: str, present: Sequence[Any]) -> list[Any]:
     """Known values of the dimension in its display order, then the others sorted, None last."""
     dim = dimension(dim_key)
     seen = set(present)
-    known = [v for v in dim.values if v in seen]
-    rest = sorted((v for v in seen if v not in dim.values and v is not None), key=str)
-    if dim.numeric:
-        rest = sorted(v for v in seen if v is not None)
+    order = dim.values or value_order(dim_key)
+    known = [v for v in order if v in seen]
+    others = [v for v in seen if v not in order and v is not None]
+    rest = sorted(others) if dim.numeric else sorted(others, key=str)
     tail = [None] if None in seen else []
     return [*known, *rest, *tail]
 

@@ -34,6 +34,34 @@ _BANDS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# ISIC Rev.4 sections (CIIU Rev.4 in Spanish).
+_ISIC: dict[str, tuple[str, str]] = {
+    "A": ("Agricultura, ganadería, silvicultura y pesca", "Agriculture, forestry and fishing"),
+    "B": ("Explotación de minas y canteras", "Mining and quarrying"),
+    "C": ("Industrias manufactureras", "Manufacturing"),
+    "D": ("Suministro de electricidad y gas", "Electricity and gas supply"),
+    "E": ("Suministro de agua y saneamiento", "Water supply and sanitation"),
+    "F": ("Construcción", "Construction"),
+    "G": ("Comercio", "Wholesale and retail trade"),
+    "H": ("Transporte y almacenamiento", "Transportation and storage"),
+    "I": ("Alojamiento y comidas", "Accommodation and food service"),
+    "J": ("Información y comunicaciones", "Information and communication"),
+    "K": ("Actividades financieras y de seguros", "Financial and insurance activities"),
+    "L": ("Actividades inmobiliarias", "Real estate activities"),
+    "M": ("Actividades profesionales y técnicas", "Professional and technical activities"),
+    "N": ("Servicios administrativos y de apoyo", "Administrative and support services"),
+    "O": ("Administración pública", "Public administration"),
+    "P": ("Enseñanza", "Education"),
+    "Q": ("Salud y asistencia social", "Health and social work"),
+    "R": ("Artes y recreación", "Arts and recreation"),
+    "S": ("Otras actividades de servicios", "Other service activities"),
+    "T": ("Hogares como empleadores", "Households as employers"),
+    "U": ("Organizaciones extraterritoriales", "Extraterritorial organizations"),
+}
+
+# Chile's 16 regions from north to south (CUT codes): the order of maps and region tables.
+REGIONS_NORTH_TO_SOUTH = (15, 1, 2, 3, 4, 5, 13, 6, 7, 16, 8, 9, 14, 10, 11, 12)
+
 _UNKNOWN = ("Sin información", "Not reported")
 _TOTAL = ("Total", "Total")
 
@@ -93,6 +121,8 @@ def value_label(dim: str, value: Any, lang: str) -> str:
         return comuna.name if comuna else str(value)
     if dim in _VOCABULARY:
         return vocabulary(_VOCABULARY[dim]).label(str(value), lang)
+    if dim == "sector" and value in _ISIC:
+        return f"{value} {_pick(_ISIC[value], lang)}"
     if dim in _BANDS and value in _BANDS[dim]:
         return _pick(_BANDS[dim][value], lang)
     return str(value)
@@ -101,3 +131,20 @@ def value_label(dim: str, value: Any, lang: str) -> str:
 def value_labels(dim: str, values: list[Any], lang: str) -> dict[Any, str]:
     """Labels of several values of ``dim``."""
     return {v: value_label(dim, v, lang) for v in values}
+
+
+def short_region(name: str) -> str:
+    """A region's name without "Región de/del" (for charts and maps)."""
+    for prefix in ("Región de la ", "Región del ", "Región de ", "Región "):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def value_order(dim: str) -> tuple[Any, ...]:
+    """The display order of a dimension's values where a data source defines one."""
+    if dim == "region":
+        return REGIONS_NORTH_TO_SOUTH
+    if dim in _VOCABULARY:
+        return tuple(vocabulary(_VOCABULARY[dim]).codes)
+    return ()

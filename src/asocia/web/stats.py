@@ -26,7 +26,12 @@ from asocia.stats.crosstab import CrossTab, crosstab, to_csv
 from asocia.stats.definitions import load_definitions
 from asocia.stats.dimensions import CROSSTAB_MEASURES, PUBLIC_DIMENSIONS
 from asocia.stats.engine import Filters, StatsEngine
-from asocia.stats.labels import dimension_label, measure_label, value_labels
+from asocia.stats.labels import (
+    REGIONS_NORTH_TO_SOUTH,
+    dimension_label,
+    measure_label,
+    value_labels,
+)
 from asocia.web.deps import get_session, get_settings, require
 from asocia.web.templating import language, render, translator
 
@@ -75,6 +80,9 @@ def _number(value: Any, lang: str, unit: str = "") -> str:
         return str(format_percent(value, "#,##0.0%", locale=lang))
     if unit == "index":
         return str(format_decimal(value, "0.000", locale=lang))
+    if unit == "CLP":
+        # Pesos in millions (MM$), as Chilean statistics write them.
+        return f"MM$ {format_decimal(round(value / 1e6), locale=lang)}"
     return str(format_decimal(round(value), locale=lang))
 
 
@@ -145,6 +153,7 @@ def _chart_view(
             title=title,
             value_title=value_title,
             sort=table.rows in ("legal_class", "sector", "legal_status"),
+            money=table.measure == "sales",
         )
     unit = "CLP" if table.measure == "sales" else ""
     return {
@@ -183,9 +192,7 @@ def _filter_options(lang: str, filters: Filters) -> list[dict[str, Any]]:
     regions = territory().regions
     options = {
         "region": [
-            (str(code), regions[code].name)
-            for code in charts.REGIONS_NORTH_TO_SOUTH
-            if code in regions
+            (str(code), regions[code].name) for code in REGIONS_NORTH_TO_SOUTH if code in regions
         ],
         "rural_class": [
             (t.code, t.label(lang)) for t in vocabulary("rural_classes").terms.values()
