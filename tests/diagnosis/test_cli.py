@@ -113,3 +113,23 @@ def test_clear_errors(env: Database, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not an ODK Central or KoboToolbox export" in result.output
     result = runner.invoke(app, ["diagnosis", "show", "12345"])
     assert result.exit_code == 2 and "no diagnosis 12345" in result.output
+
+
+def test_demo_diagnoses(env: Database) -> None:
+    add_cooperatives(env, 12, region_code=6, legal_class="campesina", size_band="micro")
+    out = run("demo", "--count", "10", "--seed", "3")
+    written = int(out.split()[1])
+    assert 10 <= written <= 20
+    assert "nothing done" in run("demo", "--if-empty")
+    rows = json.loads(run("list", "--json"))
+    assert len(rows) == written
+    lights = {r["light"] for r in rows}
+    assert len(lights) >= 2  # demo data is varied, not all one colour
+    twice = [
+        r for r in rows if sum(1 for x in rows if x["cooperative_id"] == r["cooperative_id"]) > 1
+    ]
+    if twice:
+        shown = json.loads(run("show", str(max(r["id"] for r in twice)), "--json"))
+        assert shown["progress"]["comparable"] is True
+    benchmark = json.loads(run("show", str(rows[0]["id"]), "--json"))["benchmark"]
+    assert benchmark["available"] is True and benchmark["peers"] >= 5

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from asocia.auth.policy import Principal, Role
 from asocia.cli.common import console, fail, open_database, print_json
 from asocia.db.models import Cooperative
-from asocia.diagnosis import queries, store
+from asocia.diagnosis import demo, queries, store
 from asocia.diagnosis.instrument import Instrument, localize
 from asocia.diagnosis.loader import (
     InstrumentError,
@@ -288,6 +288,28 @@ def report_command(
         db.dispose()
     out.write_bytes(render_pdf(data, lang))
     typer.echo(f"wrote {out}")
+
+
+@app.command("demo")
+def demo_command(
+    count: int = typer.Option(300, "--count", help="How many cooperatives to diagnose."),
+    seed: int = typer.Option(1, "--seed", help="Random seed."),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Do nothing when diagnoses already exist."
+    ),
+) -> None:
+    """Create demo diagnoses for cooperatives already in the registry."""
+    instrument = _instrument("diagnostico-cooperativo", None)
+    db = open_database()
+    try:
+        with db.session() as session:
+            if if_empty and demo.has_diagnoses(session):
+                typer.echo("diagnoses already exist: nothing done")
+                return
+            written = demo.create_demo_diagnoses(session, instrument, count, seed)
+    finally:
+        db.dispose()
+    typer.echo(f"created {written} demo diagnoses")
 
 
 @app.command("portfolio")
