@@ -77,7 +77,7 @@ def test_xlsx_first_or_named_sheet(tmp_path: Path) -> None:
     first.append(["Registro de cooperativas"])
     data = workbook.create_sheet("Registro")
     data.append([])
-    data.append(HEADER + ["Fecha de Constitución"])
+    data.append([*HEADER, "Fecha de Constitución"])
     data.append(["76.086.428-5", "Cooperativa Uno", 12, datetime(2001, 5, 4)])
     data.append([None, None, None, None])
     data.append(["65.000.012-9", "Cooperativa Dos", 1234, 36_000])
@@ -90,15 +90,14 @@ def test_xlsx_first_or_named_sheet(tmp_path: Path) -> None:
         rows = list(table.rows)
     assert [line for line, _ in rows] == [3, 5]
     assert rows[0][1][3] == datetime(2001, 5, 4)
-    with pytest.raises(ReadError, match="no sheet named 'Datos'"):
-        with open_table(path, sheet="Datos"):
-            pass
+    with pytest.raises(ReadError, match="no sheet named 'Datos'"), open_table(path, "Datos"):
+        pass
 
 
 def test_xlsx_values_import_natively(db: Database, tmp_path: Path) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Registro")
-    sheet.append(HEADER + ["Fecha de Constitución"])
+    sheet.append([*HEADER, "Fecha de Constitución"])
     sheet.append(["76.086.428-5", "Cooperativa Uno", 12, date(2001, 5, 4)])
     sheet.append(["65.000.012-9", "Cooperativa Dos", 1234.0, 36_000])
     path = tmp_path / "r.xlsx"

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from statistics import NormalDist
 from typing import Any
 
+from asocia.db.base import utcnow
+from asocia.db.session import Database
 from asocia.registry.taxid import rut_check_digit
 from asocia.registry.territory import Comuna, territory
 from asocia.registry.vocabulary import default_ilo_type, default_isic_section
@@ -301,7 +303,8 @@ def generate(
         yield {
             "country": "CL",
             "tax_id": f"{body}-{rut_check_digit(body)}",
-            "registry_number": str(1000 + i),
+            # Different seeds give different registries: their registry numbers must not clash.
+            "registry_number": str(10_000_000 * (seed % 1000) + 1000 + i),
             "legal_name": legal_name,
             "trade_name": f"COOP{acronym.upper()}" if acronym else None,
             "organisation_type": "cooperativa",
@@ -337,3 +340,70 @@ def generate(
             "address": f"{rng.choice(STREETS)} {rng.randint(1, 3000)}, {comuna.name}",
             "representative": f"{first} {last1} {last2}",
         }
+
+
+def load(
+    database: Database,
+    n: int,
+    seed: int = 0,
+    *,
+    uf_clp: float = 39_000.0,
+    if_empty: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write ``n`` synthetic cooperatives into ``database`` through the import store's bulk path.
+
+    Recorded as an import run named ``demo (seed S)``. With ``if_empty``, does nothing when the
+    registry already has cooperatives. Returns the number of cooperatives written.
+    """
+    from sqlalchemy import func, select, update
+
+    from asocia.db.models import Cooperative
+    from asocia.db.models.registry import ImportRun
+    from asocia.registry.names import name_key
+    from asocia.registry.store import Actor, RegistryWriter, start_import_run
+
+    with database.session() as session:
+        if (
+            if_empty
+            and session.execute(select(func.count()).select_from(Cooperative).limit(1)).scalar_one()
+        ):
+            return 0
+        actor = Actor(None, "demo")
+        name = f"demo (seed {seed})"
+        run = start_import_run(
+            session,
+            source_file=name,
+            file_format="synthetic",
+            country="CL",
+            actor=actor,
+            columns=[],
+        )
+        writer = RegistryWriter(session, actor=actor, import_run_id=run.id, source_file=name)
+        batch: list[dict[str, Any]] = []
+        written = 0
+        for number, record in enumerate(generate(n, seed, uf_clp=uf_clp), start=1):
+            record.pop("comuna_name")
+            for key in ("constituted_on", "in_force_on", "dissolved_on", "cancelled_on"):
+                if record[key] is not None:
+                    record[key] = record[key].isoformat()
+            record["name_key"] = name_key(record["legal_name"])
+            record["source_row"] = number
+            batch.append(record)
+            if len(batch) == 5_000:
+                writer.create(batch)
+                written += len(batch)
+                batch = []
+                if progress:
+                    progress(written, n)
+        writer.create(batch)
+        written += len(batch)
+        writer.finish(analyse=written > 10_000)
+        session.execute(
+            update(ImportRun)
+            .where(ImportRun.id == run.id)
+            .values(status="committed", read=written, created=written, finished_at=utcnow())
+        )
+        if progress:
+            progress(written, n)
+    return written

@@ -1,0 +1,72 @@
+"""``asocia demo``: fill the database with a synthetic registry, or write it as office files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from asocia.cli.common import console, load_settings, open_database, print_json, progress
+from asocia.registry import synthetic
+from asocia.registry.synthetic_files import write_files
+
+app = typer.Typer(
+    help="Synthetic demonstration data calibrated to Chile's cooperative registry.",
+    invoke_without_command=True,
+)
+
+
+@app.callback()
+def demo(
+    ctx: typer.Context,
+    cooperatives: int = typer.Option(3000, "--cooperatives", help="How many (100–1,000,000)."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same registry."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Only when the registry is empty."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Load a synthetic registry into the database (`asocia demo files` writes files instead)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = load_settings()
+    db = open_database()
+    with progress(transient=True, disable=as_json) as bar:
+        task = bar.add_task("demo registry", total=cooperatives)
+        written = synthetic.load(
+            db,
+            cooperatives,
+            seed,
+            uf_clp=settings.uf_clp,
+            if_empty=if_empty,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        print_json({"written": written, "seed": seed})
+    elif written:
+        console.print(f"{written:,} synthetic cooperatives written (seed {seed})")
+    else:
+        console.print("the registry is not empty: nothing written")
+
+
+@app.command()
+def files(
+    cooperatives: int = typer.Option(3000, "--cooperatives", help="How many (100–1,000,000)."),
+    out: Path = typer.Option(..., "--out", help="Directory to write into."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same registry."),
+    fmt: list[str] = typer.Option(["csv", "xlsx"], "--format", help="csv and/or xlsx."),
+    broken: float = typer.Option(0.02, "--broken", help="Share of deliberately broken rows."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+) -> None:
+    """Write the synthetic registry as offices publish it (cp1252 CSV, XLSX) with broken rows."""
+    settings = load_settings()
+    manifest = write_files(
+        cooperatives, out, seed, formats=fmt, broken_share=broken, uf_clp=settings.uf_clp
+    )
+    if as_json:
+        print_json(manifest)
+        return
+    console.print(
+        f"{', '.join(manifest['files'])} written to {out}: {cooperatives:,} rows, "
+        f"{sum(manifest['broken'].values()):,} broken on purpose "
+        f"(expect {manifest['expected']['rejected']:,} rejected, "
+        f"{manifest['expected']['flagged']:,} flagged; see manifest.json)"
+    )
