@@ -149,7 +149,7 @@ def save_answers(
     return result
 
 
-ACTION_PLAN_LIMIT = 15
+ACTION_PLAN_LIMIT = 10
 """At most this many items are proposed: a plan people can follow, not a list of everything."""
 
 
