@@ -154,3 +154,33 @@ def test_summary_is_rebuilt_when_the_registry_changes(registry: Database) -> Non
 def test_unknown_names_are_refused(registry: Database) -> None:
     with registry.session() as session, pytest.raises(KeyError, match="unknown dimension"):
         engine(session).grouped(["colour"])
+
+
+def test_concurrent_first_requests_rebuild_the_summary_once(registry: Database) -> None:
+    import threading
+
+    from sqlalchemy import func, select
+
+    from asocia.db.models.stats import CUBE_TABLES
+
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def request() -> None:
+        try:
+            with registry.session() as session:
+                values = engine(session, summary=True).indicators(["cooperatives", "members"])
+                results.append((values["cooperatives"].value, values["members"].value))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert results == [(9, 1435)] * 4
+    with registry.session() as session:
+        total = session.execute(select(func.sum(CUBE_TABLES["main"].c.cooperatives))).scalar()
+    assert total == 9  # rebuilt once: no duplicated cells
