@@ -214,3 +214,33 @@ def test_import_upload_portfolio_and_xlsform(web: Web) -> None:
     form = analyst.get("/diagnosis/xlsform?instrument=diagnostico-rapido")
     assert form.status_code == 200 and form.content[:2] == b"PK"
     assert len(coops) == 3
+
+
+def test_edit_page_of_every_category_renders_saved_numbers(web: Web) -> None:
+    coop = web.make_cooperative()
+    field = web.login_as("field")
+    created = field.post(
+        "/api/v1/diagnoses",
+        json={
+            "cooperative_id": coop,
+            "instrument": FULL.key,
+            "diagnosed_on": "2026-02-01",
+            "answers": {
+                "gob_socios": 12,
+                "fin_activo_corriente": "1500,5",
+                "neg_canales": ["directa", "digital"],
+            },
+        },
+        headers={"X-CSRF-Token": web.csrf(field)},
+    )
+    assert created.status_code == 201, created.text
+    diagnosis = created.json()["id"]
+    for category in FULL.iter_categories():
+        page = field.get(f"/diagnosis/{diagnosis}/edit/{category.id}")
+        assert page.status_code == 200, category.id
+    governance = field.get(f"/diagnosis/{diagnosis}/edit/gobernanza").text
+    assert 'name="gob_socios" value="12"' in governance
+    finance = field.get(f"/diagnosis/{diagnosis}/edit/gestion_financiera").text
+    assert 'name="fin_activo_corriente" value="1500.5"' in finance
+    business = field.get(f"/diagnosis/{diagnosis}/edit/negocio_cooperativo").text
+    assert 'name="neg_canales" value="digital" checked' in business
