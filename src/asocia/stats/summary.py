@@ -173,12 +173,14 @@ class Summary:
             ensure_state(session)
             current = fingerprint(session, context, definitions)
             query = select(state_table.c.fingerprint).where(state_table.c.id == 1)
-            if session.execute(query).scalar_one_or_none() != current:
-                # Stale: lock the state row (PostgreSQL waits here for a concurrent rebuild and
-                # then sees its result), look again, and rebuild only if still needed. Fresh
-                # summaries are read without any lock.
-                if session.execute(query.with_for_update()).scalar_one_or_none() != current:
-                    refresh(session, context, definitions)
+            # When stale: lock the state row (PostgreSQL waits here for a concurrent rebuild
+            # and then sees its result), look again, and rebuild only if still needed. Fresh
+            # summaries are read without any lock.
+            if (
+                session.execute(query).scalar_one_or_none() != current
+                and session.execute(query.with_for_update()).scalar_one_or_none() != current
+            ):
+                refresh(session, context, definitions)
         except OperationalError:
             session.rollback()
             return None
