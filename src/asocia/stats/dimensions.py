@@ -47,10 +47,13 @@ class StatsContext:
     as_of: date
 
 
-def sales_clp() -> ColumnElement[Any]:
-    """Sales in Chilean pesos; amounts reported in another currency are left out."""
+def sales_clp(c: Any = C) -> ColumnElement[Any]:
+    """Sales in Chilean pesos; amounts reported in another currency are left out.
+
+    ``c`` is the column collection to read (the ``cooperatives`` table by default).
+    """
     return case(
-        (or_(C.sales_currency.is_(None), C.sales_currency == "CLP"), C.sales_amount),
+        (or_(c.sales_currency.is_(None), c.sales_currency == "CLP"), c.sales_amount),
         else_=None,
     )
 
@@ -145,34 +148,38 @@ PUBLIC_DIMENSIONS = tuple(k for k in DIMENSIONS if k != "sales_bin")
 
 @dataclass(frozen=True)
 class Measure:
-    """An additive aggregate over cooperatives."""
+    """An additive aggregate over cooperatives.
+
+    ``expression(c)`` builds it over the column collection ``c``: the ``cooperatives`` table,
+    or the summary's narrow work table that copies the columns measures read.
+    """
 
     key: str
-    expression: Callable[[], ColumnElement[Any]]
+    expression: Callable[[Any], ColumnElement[Any]]
     integer: bool = True
 
 
-def _sum(column: str) -> Callable[[], ColumnElement[Any]]:
-    return lambda: func.sum(C[column])
+def _sum(column: str) -> Callable[[Any], ColumnElement[Any]]:
+    return lambda c: func.sum(c[column])
 
 
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("cooperatives", lambda: func.count()),
+        Measure("cooperatives", lambda _c: func.count()),
         Measure("members", _sum("members_total")),
         Measure("members_women", _sum("members_women")),
         Measure("members_men", _sum("members_men")),
-        Measure("members_reported", lambda: func.count(C.members_total)),
+        Measure("members_reported", lambda c: func.count(c.members_total)),
         Measure("employees", _sum("employees")),
         Measure("worker_members", _sum("worker_members")),
         Measure(
             "workers",
-            lambda: func.sum(func.coalesce(C.employees, 0) + func.coalesce(C.worker_members, 0)),
+            lambda c: func.sum(func.coalesce(c.employees, 0) + func.coalesce(c.worker_members, 0)),
         ),
-        Measure("sales", lambda: func.sum(sales_clp()), integer=False),
-        Measure("sales_reported", lambda: func.count(sales_clp())),
-        Measure("sales_squares", lambda: func.sum(sales_clp() * sales_clp()), integer=False),
+        Measure("sales", lambda c: func.sum(sales_clp(c)), integer=False),
+        Measure("sales_reported", lambda c: func.count(sales_clp(c))),
+        Measure("sales_squares", lambda c: func.sum(sales_clp(c) * sales_clp(c)), integer=False),
     )
 }
 
@@ -227,3 +234,15 @@ def measure(key: str) -> Measure:
         return MEASURES[key]
     except KeyError:
         raise KeyError(f"unknown measure {key!r}; known: {', '.join(MEASURES)}") from None
+
+
+# Columns of ``cooperatives`` that measures read (copied into the summary's work table).
+MEASURE_INPUTS = (
+    "members_total",
+    "members_women",
+    "members_men",
+    "employees",
+    "worker_members",
+    "sales_amount",
+    "sales_currency",
+)

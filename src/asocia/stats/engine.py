@@ -23,6 +23,7 @@ from asocia.stats import concentration as conc
 from asocia.stats.definitions import Definitions, Indicator, Term, load_definitions
 from asocia.stats.dimensions import (
     MEASURES,
+    C,
     Population,
     StatsContext,
     dimension,
@@ -182,7 +183,7 @@ class StatsEngine:
         population: str,
     ) -> Grouped:
         exprs = [dimension(d).expression(self.context).label(d) for d in dims]
-        cols = [MEASURES[m].expression().label(m) for m in measures]
+        cols = [MEASURES[m].expression(C).label(m) for m in measures]
         query: Select[Any] = select(*exprs, *cols).select_from(Cooperative.__table__)
         query = self.where(query, filters, self.definitions.population(population))
         if exprs:

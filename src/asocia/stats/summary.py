@@ -23,13 +23,20 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
     Table,
+    case,
     delete,
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -39,7 +46,7 @@ from asocia.db.models import Cooperative
 from asocia.db.models.stats import CUBE_TABLES, stats_summary_state
 from asocia.stats import concentration as conc
 from asocia.stats.definitions import Definitions
-from asocia.stats.dimensions import MEASURES, StatsContext, dimension
+from asocia.stats.dimensions import MEASURE_INPUTS, MEASURES, StatsContext, dimension
 from asocia.stats.engine import Filters, Grouped, _in, _split
 
 FILTER_DIMENSIONS = ("region", "rural_class", "legal_class", "ilo_type")
@@ -121,6 +128,23 @@ def fingerprint(session: Session, context: StatsContext, definitions: Definition
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _work_table(definitions: Definitions) -> tuple[Table, list[str]]:
+    """A temporary table of one narrow row per cooperative: every cube dimension, a flag per
+    population, and the columns measures read. The cubes are grouped from it, so the wide
+    registry table is scanned once per rebuild instead of once per cube."""
+    dims: list[str] = []
+    for cube in CUBES:
+        dims.extend(d for d in cube.dimensions if d not in dims)
+    columns: list[Column[Any]] = [
+        Column(d, Integer if dimension(d).numeric else String(40)) for d in dims
+    ]
+    columns += [Column(f"in_{key}", Integer) for key in definitions.populations]
+    registry = Cooperative.__table__.c
+    columns += [Column(name, registry[name].type) for name in MEASURE_INPUTS]
+    table = Table("stats_work", MetaData(), *columns, prefixes=["TEMPORARY"])
+    return table, dims
+
+
 def refresh(session: Session, context: StatsContext, definitions: Definitions) -> int:
     """Rebuild every cube from the ``cooperatives`` table; returns the cooperatives counted.
 
@@ -129,22 +153,32 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     """
     ensure_state(session)
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
-    from asocia.stats.engine import StatsEngine
-
-    engine = StatsEngine(
-        session, uf_clp=context.uf_clp, as_of=context.as_of, definitions=definitions
-    )
+    connection = session.connection()
+    work, dims = _work_table(definitions)
+    connection.execute(text("DROP TABLE IF EXISTS stats_work"))
+    work.create(connection)
+    registry = Cooperative.__table__.c
+    flags = [
+        case((population.condition(), 1), else_=0).label(f"in_{key}")
+        for key, population in definitions.populations.items()
+    ]
+    rows = select(
+        *[dimension(d).expression(context).label(d) for d in dims],
+        *flags,
+        *[registry[name] for name in MEASURE_INPUTS],
+    ).where(registry.merged_into_id.is_(None))
+    session.execute(insert(work).from_select([c.name for c in work.columns], rows))
     for cube in CUBES:
         table = TABLES[cube.name]
         session.execute(delete(table))
-        exprs = [dimension(d).expression(context).label(d) for d in cube.dimensions]
-        cols = [m.expression().label(key) for key, m in MEASURES.items()]
-        query = engine.where(
-            select(*exprs, *cols).select_from(Cooperative.__table__),
-            Filters(),
-            definitions.population(cube.population),
-        ).group_by(*exprs)
+        keys = [work.c[d] for d in cube.dimensions]
+        query = (
+            select(*keys, *[m.expression(work.c).label(k) for k, m in MEASURES.items()])
+            .where(work.c[f"in_{cube.population}"] == 1)
+            .group_by(*keys)
+        )
         session.execute(insert(table).from_select([*cube.dimensions, *MEASURES], query))
+    connection.execute(text("DROP TABLE stats_work"))
     count = session.execute(
         select(func.coalesce(func.sum(TABLES["status"].c.cooperatives), 0))
     ).scalar_one()
