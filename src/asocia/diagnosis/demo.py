@@ -58,7 +58,7 @@ def create_demo_diagnoses(
     actor = store.Actor(username="demo")
     written = 0
     for coop_id in chosen:
-        quality = rng.betavariate(2.5, 2.0)
+        quality = rng.betavariate(1.6, 2.0)
         rounds = 2 if rng.random() < 1 / 3 else 1
         day = date(2024, 3, 1) + timedelta(days=rng.randint(0, 300))
         for _round in range(rounds):

@@ -46,10 +46,9 @@ def report_data(session: Session, diagnosis: Diagnosis, lang: str = "es") -> dic
     nodes = [_node(n, lang) for n in result.root.walk()]
     subcategories = result.nodes("subcategory") + result.nodes("category")
     strengths = [localize(n.label, lang) for n in subcategories if n.light is TrafficLight.GREEN]
+    # Priorities are subcategories: the level at which a board can act.
     weak = [
-        n
-        for n in result.nodes("category") + result.nodes("subcategory")
-        if n.light in (TrafficLight.RED, TrafficLight.YELLOW)
+        n for n in result.nodes("subcategory") if n.light in (TrafficLight.RED, TrafficLight.YELLOW)
     ]
     weak.sort(key=lambda n: (n.light.rank, -n.maximum))
     priorities = [
