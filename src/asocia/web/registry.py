@@ -1,0 +1,694 @@
+"""Registry pages and API: the list, a cooperative's page, the import wizard, import history,
+duplicate review; JSON under ``/api/v1/registry``.
+
+Reads go through ``asocia.registry.queries`` (scoped by ``asocia.auth.policy``); every write
+goes through ``asocia.registry.store`` or the import pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from asocia.auth.policy import Permission, Principal, can
+from asocia.db.models.registry import ImportRun
+from asocia.db.session import Database
+from asocia.jobs import Progress, start_job
+from asocia.registry import duplicates as duplicates_module
+from asocia.registry import queries
+from asocia.registry.columns import FIELDS, Mapping, MappingError
+from asocia.registry.export import FORMATS, export
+from asocia.registry.importer import ImportFailed, import_file, preview
+from asocia.registry.readers import ReadError
+from asocia.registry.store import Actor, MergeError, decide_pair, merge_cooperatives
+from asocia.registry.territory import territory
+from asocia.registry.vocabulary import vocabulary
+from asocia.settings import Settings
+from asocia.web.deps import get_database, get_session, get_settings, require
+from asocia.web.templating import language, render
+
+router = APIRouter()
+api_router = APIRouter(tags=["registry"])
+
+BROWSE = Depends(require(Permission.BROWSE_REGISTRY))
+VIEW = Depends(require(Permission.VIEW_REGISTRY))
+EDIT = Depends(require(Permission.EDIT_REGISTRY))
+IMPORT = Depends(require(Permission.IMPORT_DATA))
+EXPORT = Depends(require(Permission.EXPORT_DATA))
+UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json")
+INLINE_BYTES = 5 * 1024 * 1024  # larger files are validated and imported in the background
+MEDIA = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(principal.user_id, principal.username)
+
+
+def _filters(request: Request) -> queries.Filters:
+    params = request.query_params
+
+    def integer(name: str) -> int | None:
+        value = params.get(name, "").strip()
+        return int(value) if value.isdigit() else None
+
+    def text(name: str) -> str | None:
+        value = params.get(name, "").strip()
+        return value or None
+
+    return queries.Filters(
+        q=text("q"),
+        region=integer("region"),
+        comuna=integer("comuna"),
+        rural_class=text("rural_class"),
+        legal_class=text("legal_class"),
+        ilo_type=text("ilo_type"),
+        status=text("status"),
+        activity=text("activity"),
+        size_band=text("size_band"),
+        country=text("country"),
+    )
+
+
+def _page(session: Session, principal: Principal, request: Request) -> queries.Page:
+    params = request.query_params
+    sort = params.get("sort", "name")
+    try:
+        return queries.list_cooperatives(
+            session,
+            principal,
+            _filters(request),
+            sort=sort if sort in queries.SORTS else "name",
+            after=params.get("after") or None,
+            page=int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1,
+            limit=int(params["limit"]) if params.get("limit", "").isdigit() else queries.PAGE_SIZE,
+        )
+    except ValueError:
+        raise HTTPException(400, "bad cursor or sort") from None
+
+
+def _choices(lang: str) -> dict[str, Any]:
+    t = territory()
+    return {
+        "regions": sorted(t.regions.values(), key=lambda r: r.code),
+        "comunas": sorted(t.comunas.values(), key=lambda c: (c.region_code, c.name)),
+        **{
+            name: [(code, term.label(lang)) for code, term in vocabulary(category).terms.items()]
+            for name, category in (
+                ("rural_classes", "rural_classes"),
+                ("legal_classes", "legal_classes"),
+                ("ilo_types", "ilo_types"),
+                ("statuses", "legal_statuses"),
+                ("size_bands", "size_bands"),
+                ("activities", "activities"),
+            )
+        },
+    }
+
+
+def _labels(item: dict[str, Any], lang: str) -> dict[str, Any]:
+    for key, category in (
+        ("legal_class", "legal_classes"),
+        ("ilo_type", "ilo_types"),
+        ("legal_status", "legal_statuses"),
+        ("activity", "activities"),
+        ("size_band", "size_bands"),
+        ("rural_class", "rural_classes"),
+        ("organisation_type", "organisation_types"),
+    ):
+        if key in item:
+            item[f"{key}_label"] = vocabulary(category).label(item[key], lang)
+    return item
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+@router.get("/registry")
+def registry_list(
+    request: Request, principal: Principal = BROWSE, session: Session = Depends(get_session)
+) -> Response:
+    """The registry: search, filters, sorting, pages."""
+    lang = language(request)
+    page = _page(session, principal, request)
+    items = [_labels(i, lang) for i in page.items]
+    params = {k: v for k, v in request.query_params.items() if k not in ("after", "page") and v}
+    return render(
+        request,
+        "registry/list.html",
+        {
+            "page": page,
+            "items": items,
+            "params": params,
+            "sort": params.get("sort", "name"),
+            **_choices(lang),
+        },
+    )
+
+
+@router.get("/registry/imports")
+def imports_page(
+    request: Request, principal: Principal = IMPORT, session: Session = Depends(get_session)
+) -> Response:
+    """Import history: every run with its summary."""
+    return render(request, "registry/imports.html", {"runs": queries.import_runs(session)})
+
+
+@router.get("/registry/imports/{run_id}")
+def import_run_page(
+    run_id: int,
+    request: Request,
+    principal: Principal = IMPORT,
+    session: Session = Depends(get_session),
+) -> Response:
+    """One import run: summary, columns, every problem."""
+    run = session.get(ImportRun, run_id)
+    if run is None:
+        raise HTTPException(404, "no such import run")
+    problems = queries.import_problems(session, run_id, limit=2000)
+    return render(request, "registry/import_run.html", {"run": run, "problems": problems})
+
+
+@router.get("/registry/import")
+def upload_page(request: Request, principal: Principal = IMPORT) -> Response:
+    """Step 1 of the import wizard: choose a file."""
+    return render(request, "registry/import_upload.html", {"error": None})
+
+
+def _upload_path(settings: Settings, token: str) -> Path:
+    if not token.replace("-", "").replace("_", "").isalnum():
+        raise HTTPException(404, "no such upload")
+    folder = settings.upload_dir / "registry"
+    matches = sorted(folder.glob(f"{token}.*"))
+    if not matches:
+        raise HTTPException(404, "no such upload")
+    return matches[0]
+
+
+def _save_upload(settings: Settings, upload: UploadFile) -> tuple[str, Path]:
+    name = Path(upload.filename or "registro.csv").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ValueError(suffix)
+    token = secrets.token_urlsafe(12)
+    folder = settings.upload_dir / "registry"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{token}{suffix}"
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.file, out)
+    (folder / f"{token}.name").write_text(name, "utf-8")
+    return token, path
+
+
+def _original_name(path: Path) -> str:
+    label = path.with_suffix(".name")
+    return label.read_text("utf-8") if label.exists() else path.name
+
+
+@router.post("/registry/import")
+def upload(
+    request: Request,
+    file: UploadFile = File(...),
+    principal: Principal = IMPORT,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Receive the file and go to the column-mapping preview."""
+    try:
+        token, _ = _save_upload(settings, file)
+    except ValueError:
+        return render(
+            request, "registry/import_upload.html", {"error": "unsupported"}, status_code=400
+        )
+    return RedirectResponse(f"/registry/import/{token}", status_code=303)
+
+
+def _mapping_from_form(form: Any, columns: list[dict[str, str]]) -> Mapping:
+    chosen: dict[str, str] = {}
+    for index, column in enumerate(columns):
+        target = form.get(f"map_{index}")
+        if target and target != column["field"]:
+            chosen[column["column"]] = target
+    return Mapping.from_dict(
+        {
+            "columns": chosen,
+            "country": form.get("country") or None,
+            "sheet": form.get("sheet") or None,
+        }
+    )
+
+
+@router.get("/registry/import/{token}")
+def preview_page(
+    token: str,
+    request: Request,
+    principal: Principal = IMPORT,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Step 2: how each column is understood, with the first rows; change any mapping."""
+    path = _upload_path(settings, token)
+    sheet = request.query_params.get("sheet") or None
+    try:
+        shown = preview(path, sheet=sheet)
+    except ReadError as exc:
+        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+    return render(
+        request,
+        "registry/import_preview.html",
+        {
+            "token": token,
+            "name": _original_name(path),
+            "preview": shown,
+            "sheet": sheet or "",
+            "fields": list(FIELDS),
+            "size": path.stat().st_size,
+        },
+    )
+
+
+def _run_import(
+    database: Database,
+    path: Path,
+    mapping: Mapping,
+    *,
+    dry_run: bool,
+    principal: Principal,
+    settings: Settings,
+    progress: Progress | None,
+) -> Any:
+    return import_file(
+        database,
+        path,
+        mapping=mapping,
+        dry_run=dry_run,
+        actor=_actor(principal),
+        uf_clp=settings.uf_clp,
+        progress=progress,
+        source_name=_original_name(path),
+    )
+
+
+def _job_progress(database: Database, progress: Progress, *, dry_run: bool) -> Progress | None:
+    # SQLite lets one connection write at a time: while the import's transaction holds the
+    # lock, progress cannot be written, so a real import on SQLite reports only start and end.
+    if database.dialect == "sqlite" and not dry_run:
+        progress(0, None, "importing")
+        return None
+    return progress
+
+
+@router.post("/registry/import/{token}/validate")
+async def validate_upload(
+    token: str,
+    request: Request,
+    principal: Principal = IMPORT,
+    settings: Settings = Depends(get_settings),
+    database: Database = Depends(get_database),
+) -> Response:
+    """Step 3: the validation report (a dry run); large files in the background."""
+    path = _upload_path(settings, token)
+    form = await request.form()
+    try:
+        columns = preview(path, sheet=str(form.get("sheet") or "") or None)["columns"]
+        mapping = _mapping_from_form(form, columns)
+    except (MappingError, ReadError) as exc:
+        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+    mapping_json = json.dumps(
+        {"columns": mapping.columns, "country": mapping.country, "sheet": mapping.sheet}
+    )
+    if path.stat().st_size > INLINE_BYTES:
+
+        def work(db: Database, job_id: int, progress: Progress) -> dict[str, Any]:
+            result = _run_import(
+                db,
+                path,
+                mapping,
+                dry_run=True,
+                principal=principal,
+                settings=settings,
+                progress=progress,
+            )
+            report: dict[str, Any] = result.as_dict()
+            report["problems"] = report["problems"][:500]
+            report["url"] = f"/registry/import/{token}/report/{job_id}"
+            report["mapping"] = mapping_json
+            return report
+
+        job_id = start_job(
+            database,
+            kind="registry-validate",
+            params={"file": path.name},
+            user_id=principal.user_id,
+            work=work,
+        )
+        return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+    try:
+        result = _run_import(
+            database,
+            path,
+            mapping,
+            dry_run=True,
+            principal=principal,
+            settings=settings,
+            progress=None,
+        )
+    except (ReadError, ImportFailed) as exc:
+        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+    report = result.as_dict()
+    report["problems"] = report["problems"][:500]
+    return render(
+        request,
+        "registry/import_report.html",
+        {
+            "token": token,
+            "name": _original_name(path),
+            "report": report,
+            "mapping": mapping_json,
+        },
+    )
+
+
+@router.get("/registry/import/{token}/report/{job_id}")
+def validation_report(
+    token: str,
+    job_id: int,
+    request: Request,
+    principal: Principal = IMPORT,
+    settings: Settings = Depends(get_settings),
+    session: Session = Depends(get_session),
+) -> Response:
+    """The validation report of a file validated in the background."""
+    from asocia.jobs import job_status
+
+    path = _upload_path(settings, token)
+    status = job_status(session, job_id)
+    if status is None or status.result is None or status.created_by_id != principal.user_id:
+        raise HTTPException(404, "no such report")
+    report = dict(status.result)
+    return render(
+        request,
+        "registry/import_report.html",
+        {
+            "token": token,
+            "name": _original_name(path),
+            "report": report,
+            "mapping": report.get("mapping", "{}"),
+        },
+    )
+
+
+@router.post("/registry/import/{token}/confirm")
+def confirm_import(
+    token: str,
+    mapping: str = Form("{}"),
+    principal: Principal = IMPORT,
+    settings: Settings = Depends(get_settings),
+    database: Database = Depends(get_database),
+) -> Response:
+    """Step 4: import for real, in the background; the job page links to the run's report."""
+    path = _upload_path(settings, token)
+    try:
+        chosen = Mapping.from_dict(json.loads(mapping or "{}"))
+    except (MappingError, ValueError):
+        raise HTTPException(400, "bad mapping") from None
+
+    def work(db: Database, job_id: int, progress: Progress) -> dict[str, Any]:
+        result = _run_import(
+            db,
+            path,
+            chosen,
+            dry_run=False,
+            principal=principal,
+            settings=settings,
+            progress=_job_progress(db, progress, dry_run=False),
+        )
+        return {
+            **result.summary(),
+            "import_run_id": result.import_run_id,
+            "url": f"/registry/imports/{result.import_run_id}",
+        }
+
+    job_id = start_job(
+        database,
+        kind="registry-import",
+        params={"file": path.name},
+        user_id=principal.user_id,
+        work=work,
+    )
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.get("/registry/duplicates")
+def duplicates_page(
+    request: Request, principal: Principal = EDIT, session: Session = Depends(get_session)
+) -> Response:
+    """Duplicate candidates for review."""
+    found = duplicates_module.candidates(session, limit=100)
+    return render(request, "registry/duplicates.html", {"candidates": found})
+
+
+@router.post("/registry/duplicates/decide")
+def decide(
+    keep: int = Form(...),
+    other: int = Form(...),
+    decision: str = Form(...),
+    principal: Principal = EDIT,
+    session: Session = Depends(get_session),
+) -> Response:
+    """Merge a pair (keeping both histories) or mark it distinct."""
+    try:
+        if decision == "merge":
+            merge_cooperatives(session, keep, other, _actor(principal))
+        elif decision == "distinct":
+            decide_pair(session, keep, other, "distinct", _actor(principal))
+        else:
+            raise HTTPException(400, "decision must be merge or distinct")
+    except MergeError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return RedirectResponse("/registry/duplicates", status_code=303)
+
+
+@router.get("/registry/export")
+def export_file(
+    request: Request,
+    fmt: str = Query("csv", alias="format"),
+    public: bool = Query(False),
+    principal: Principal = EXPORT,
+    session: Session = Depends(get_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Download the registry (``public=true`` leaves out personal data)."""
+    if fmt not in FORMATS:
+        raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
+    folder = settings.upload_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{secrets.token_urlsafe(8)}.{fmt}"
+    export(session, principal, out, fmt=fmt, public=public)
+    name = f"registro_cooperativas{'_publico' if public else ''}.{fmt}"
+    return FileResponse(out, media_type=MEDIA[fmt], filename=name)
+
+
+@router.get("/registry/{cooperative_id}")
+def cooperative_page(
+    cooperative_id: int,
+    request: Request,
+    principal: Principal = VIEW,
+    session: Session = Depends(get_session),
+) -> Response:
+    """A cooperative: all its data, provenance and history."""
+    data = queries.get_cooperative(session, principal, cooperative_id)
+    if data is None:
+        raise HTTPException(404, "no such cooperative")
+    lang = language(request)
+    run = session.get(ImportRun, data["import_run_id"]) if data.get("import_run_id") else None
+    return render(
+        request,
+        "registry/detail.html",
+        {
+            "coop": _labels(data, lang),
+            "history": queries.history(session, principal, cooperative_id),
+            "run": run,
+            "can_personal": data["contact"] is not None
+            or can(principal, Permission.VIEW_PERSONAL_DATA),
+        },
+    )
+
+
+# -- API --------------------------------------------------------------------------------------
+
+
+@api_router.get("/registry/cooperatives")
+def api_list(
+    request: Request, principal: Principal = BROWSE, session: Session = Depends(get_session)
+) -> JSONResponse:
+    """Cooperatives with filters (q, region, comuna, rural_class, legal_class, ilo_type, status,
+    activity, size_band, country), sort, and pages (``after`` cursor for name sorts)."""
+    page = _page(session, principal, request)
+    return JSONResponse(
+        json.loads(
+            json.dumps(
+                {
+                    "items": page.items,
+                    "count": page.count,
+                    "count_capped": page.count_capped,
+                    "next_after": page.next_after,
+                    "page": page.page,
+                    "has_next": page.has_next,
+                    "filters": page.filters,
+                },
+                default=str,
+            )
+        )
+    )
+
+
+@api_router.get("/registry/cooperatives/{cooperative_id}")
+def api_detail(
+    cooperative_id: int, principal: Principal = VIEW, session: Session = Depends(get_session)
+) -> JSONResponse:
+    """One cooperative (contacts only for those who may see personal data)."""
+    data = queries.get_cooperative(session, principal, cooperative_id)
+    if data is None:
+        raise HTTPException(404, "no such cooperative")
+    return JSONResponse(json.loads(json.dumps(data, default=str)))
+
+
+@api_router.get("/registry/cooperatives/{cooperative_id}/history")
+def api_history(
+    cooperative_id: int, principal: Principal = VIEW, session: Session = Depends(get_session)
+) -> JSONResponse:
+    """Every change of a cooperative (and of records merged into it), newest first."""
+    if queries.get_cooperative(session, principal, cooperative_id) is None:
+        raise HTTPException(404, "no such cooperative")
+    changes = queries.history(session, principal, cooperative_id)
+    return JSONResponse(json.loads(json.dumps(changes, default=str)))
+
+
+@api_router.get("/registry/imports")
+def api_imports(
+    principal: Principal = IMPORT, session: Session = Depends(get_session)
+) -> JSONResponse:
+    """The latest import runs with their summaries."""
+    return JSONResponse([_run_dict(run) for run in queries.import_runs(session)])
+
+
+@api_router.get("/registry/imports/{run_id}")
+def api_import_run(
+    run_id: int, principal: Principal = IMPORT, session: Session = Depends(get_session)
+) -> JSONResponse:
+    """One import run with its problems."""
+    run = session.get(ImportRun, run_id)
+    if run is None:
+        raise HTTPException(404, "no such import run")
+    problems = queries.import_problems(session, run_id, limit=10_000)
+    return JSONResponse(
+        {
+            **_run_dict(run),
+            "problems": [
+                {
+                    "line": p.line,
+                    "column": p.column,
+                    "value": p.value,
+                    "reason": p.reason,
+                    "outcome": p.outcome,
+                }
+                for p in problems
+            ],
+        }
+    )
+
+
+def _run_dict(run: ImportRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "source_file": run.source_file,
+        "status": run.status,
+        "username": run.username,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "read": run.read,
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "rejected": run.rejected,
+        "flagged": run.flagged,
+        "message": run.message,
+    }
+
+
+@api_router.post("/registry/imports")
+def api_import(
+    file: UploadFile = File(...),
+    country: str | None = Form(None),
+    sheet: str | None = Form(None),
+    mapping: str | None = Form(None),
+    dry_run: bool = Form(False),
+    principal: Principal = IMPORT,
+    settings: Settings = Depends(get_settings),
+    database: Database = Depends(get_database),
+) -> JSONResponse:
+    """Import a file (multipart). Small files answer with the summary (200); large ones start a
+    background job (202, ``job`` with its id: poll ``/api/v1/jobs/{id}``)."""
+    try:
+        chosen = Mapping.from_dict(json.loads(mapping)) if mapping else Mapping()
+        token, path = _save_upload(settings, file)
+    except (MappingError, json.JSONDecodeError) as exc:
+        return JSONResponse({"error": f"bad mapping: {exc}"}, status_code=400)
+    except ValueError:
+        return JSONResponse({"error": "unsupported file type"}, status_code=400)
+    chosen.country = (country or chosen.country or "CL").upper()
+    chosen.sheet = sheet or chosen.sheet
+    if path.stat().st_size > INLINE_BYTES:
+
+        def work(db: Database, job_id: int, progress: Progress) -> dict[str, Any]:
+            result = _run_import(
+                db,
+                path,
+                chosen,
+                dry_run=dry_run,
+                principal=principal,
+                settings=settings,
+                progress=_job_progress(db, progress, dry_run=dry_run),
+            )
+            return {**result.summary(), "import_run_id": result.import_run_id}
+
+        job_id = start_job(
+            database,
+            kind="registry-import",
+            params={"file": path.name},
+            user_id=principal.user_id,
+            work=work,
+        )
+        return JSONResponse({"job": job_id}, status_code=202)
+    try:
+        result = _run_import(
+            database,
+            path,
+            chosen,
+            dry_run=dry_run,
+            principal=principal,
+            settings=settings,
+            progress=None,
+        )
+    except ReadError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    except ImportFailed as exc:
+        return JSONResponse({"error": str(exc)}, status_code=500)
+    return JSONResponse(
+        {
+            **result.summary(),
+            "dry_run": dry_run,
+            "upload": token,
+            "import_run_id": result.import_run_id,
+            "problems": [p.as_dict() for p in result.problems[:1000]],
+        }
+    )
