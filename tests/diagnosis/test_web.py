@@ -240,6 +240,14 @@ def test_edit_page_of_every_category_renders_saved_numbers(web: Web) -> None:
         assert page.status_code == 200, category.id
     governance = field.get(f"/diagnosis/{diagnosis}/edit/gobernanza").text
     assert 'name="gob_socios" value="12"' in governance
+    assert 'data-testid="ratio-gob_asistencia"' not in governance  # no attendance yet
+    field.patch(
+        f"/api/v1/diagnoses/{diagnosis}",
+        json={"answers": {"gob_asistentes_asamblea": 9}},
+        headers={"X-CSRF-Token": web.csrf(field)},
+    )
+    governance = field.get(f"/diagnosis/{diagnosis}/edit/gobernanza").text
+    assert 'data-testid="ratio-gob_asistencia">75,00 %' in governance
     finance = field.get(f"/diagnosis/{diagnosis}/edit/gestion_financiera").text
     assert 'name="fin_activo_corriente" value="1500.5"' in finance
     business = field.get(f"/diagnosis/{diagnosis}/edit/negocio_cooperativo").text

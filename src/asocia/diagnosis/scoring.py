@@ -167,6 +167,12 @@ def _ratio(answers: Answers, data: Any) -> float | None:
     return ratio
 
 
+def ratio_value(question: Question, answers: Answers) -> float | None:
+    """The value of a ratio question from its inputs (None when an input is missing or 0)."""
+    factor = 100.0 if question.percent else 1.0
+    return _ratio(answers, (question.numerator, question.denominator, factor, None))
+
+
 def _fraction(qid: str, code: int, data: Any, answers: Answers) -> float | None:
     """Question fraction in [0, 1], ``_NA`` for not applicable, ``None`` when unanswered."""
     if code == _RATIO:
@@ -409,8 +415,11 @@ def weak_answers(instrument: Instrument, answers: Answers) -> list[WeakAnswer]:
         fraction = record.get(qid)
         if fraction is None or fraction < 0 or fraction >= 1.0 or lights[leaf] not in (1, 2):
             continue
-        out.append(WeakAnswer(qid, compiled.nodes[leaf].id, _LIGHTS[lights[leaf]],
-                              weight * (1.0 - fraction)))
+        out.append(
+            WeakAnswer(
+                qid, compiled.nodes[leaf].id, _LIGHTS[lights[leaf]], weight * (1.0 - fraction)
+            )
+        )
     return out
 
 

@@ -30,6 +30,7 @@ from asocia.diagnosis.instrument import (
 )
 from asocia.diagnosis.loader import get_instrument, load_instruments
 from asocia.diagnosis.report import render_pdf, report_data
+from asocia.diagnosis.scoring import ratio_value
 from asocia.diagnosis.submissions import ExportError, parse_export
 from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, xlsform_bytes
 from asocia.web.deps import get_session, require
@@ -339,6 +340,12 @@ def _edit_page(
     lang = language(request)
     categories = list(instrument.iter_categories())
     index = [c.id for c in categories].index(category.id)
+    stored = store.answers_from_json(instrument, diagnosis.answers or {})
+    ratios = {
+        q.id: ratio_value(q, stored)
+        for q in instrument.iter_questions()
+        if q.kind is QuestionKind.RATIO
+    }
     return render(
         request,
         "diagnosis/edit.html",
@@ -355,6 +362,7 @@ def _edit_page(
             "yes_no": YES_NO_LABELS,
             "kinds": QuestionKind,
             "comments": diagnosis.comments or {},
+            "ratios": ratios,
         },
         status_code=status,
     )
