@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+from sqlalchemy import text
 
 from asocia.db import Database
 from asocia.stats.engine import Filters, StatsEngine
@@ -184,3 +188,31 @@ def test_concurrent_first_requests_rebuild_the_summary_once(registry: Database) 
     with registry.session() as session:
         total = session.execute(select(func.sum(CUBE_TABLES["main"].c.cooperatives))).scalar()
     assert total == 9  # rebuilt once: no duplicated cells
+
+
+def test_summary_without_sqlite_math_functions(tmp_path: Path, sqlite_template: Path) -> None:
+    """Some SQLite builds lack log() and floor(): the summary brings its own."""
+    from asocia.stats.summary import _ensure_sqlite_math
+    from tests.stats.conftest import ROWS, add_cooperatives
+
+    path = tmp_path / "nomath.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    add_cooperatives(db, ROWS)
+    with db.session() as session:
+        connection = session.connection()
+        raw = connection.connection.driver_connection
+        # Replace the built-ins with functions that fail, as if they were missing.
+        raw.create_function("log", 1, None)
+        raw.create_function("floor", 1, None)
+        _ensure_sqlite_math(connection)
+        c = engine(session, summary=True).concentration()
+        bins = set(
+            session.execute(
+                text("SELECT sales_bin FROM stats_cube_sales_bins WHERE sales_bin IS NOT NULL")
+            ).scalars()
+        )
+    db.dispose()
+    assert c.reporting == 8
+    # 1,000,000 pesos: 20 · log10 = 120; 500 million: ⌊20 · 8.699⌋ = 173; no sales: -1.
+    assert {-1, 120, 173} <= bins

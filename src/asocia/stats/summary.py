@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -145,6 +146,25 @@ def _work_table(definitions: Definitions) -> tuple[Table, list[str]]:
     return table, dims
 
 
+def _ensure_sqlite_math(connection: Any) -> None:
+    """Provide ``log`` (base 10) and ``floor`` where SQLite was built without its math
+    functions (the sales bins need them)."""
+    try:
+        connection.execute(text("SELECT log(100.0), floor(2.5)"))
+    except OperationalError:
+        raw = connection.connection.driver_connection
+        raw.create_function("log", 1, _log10, deterministic=True)
+        raw.create_function("floor", 1, _floor, deterministic=True)
+
+
+def _log10(value: float | None) -> float | None:
+    return math.log10(value) if value is not None and value > 0 else None
+
+
+def _floor(value: float | None) -> int | None:
+    return math.floor(value) if value is not None else None
+
+
 def refresh(session: Session, context: StatsContext, definitions: Definitions) -> int:
     """Rebuild every cube from the ``cooperatives`` table; returns the cooperatives counted.
 
@@ -154,6 +174,8 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     ensure_state(session)
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
     connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _ensure_sqlite_math(connection)
     work, dims = _work_table(definitions)
     connection.execute(text("DROP TABLE IF EXISTS stats_work"))
     work.create(connection)
