@@ -233,8 +233,8 @@ def _run(
 ) -> None:
     # Keys seen so far in the file: the only state that grows with the file (a few dozen
     # bytes per row), needed to reject a key used twice instead of failing the transaction.
-    seen_tax: dict[str, int] = {}
-    seen_registry: dict[str, int] = {}
+    seen_tax: dict[str, dict[int | str, int]] = {}
+    seen_registry: dict[str, dict[int | str, int]] = {}
     for chunk in _batches(rows, batch_size):
         batch = validator.validate(chunk)
         _reject_repeated_keys(batch, validator, seen_tax, seen_registry)
@@ -251,26 +251,46 @@ def _run(
             progress(table.position(), table.size or None, f"{result.read} rows read")
 
 
+_CHECK_DIGITS = {d: i for i, d in enumerate("0123456789K")}
+
+
+def _compact(value: str) -> int | str:
+    """A key that takes little memory: ``"76086428-5"`` and ``"1000"`` become integers."""
+    if value.isdigit():
+        return int(value) * 16 + 15
+    body, dash, check = value.rpartition("-")
+    if dash and body.isdigit() and check in _CHECK_DIGITS:
+        return int(body) * 16 + _CHECK_DIGITS[check]
+    return value
+
+
 def _reject_repeated_keys(
     batch: Batch,
     validator: BatchValidator,
-    seen_tax: dict[str, int],
-    seen_registry: dict[str, int],
+    seen_tax: dict[str, dict[int | str, int]],
+    seen_registry: dict[str, dict[int | str, int]],
 ) -> None:
     values, keep, lines = batch.values, batch.keep, batch.lines
     countries = values["country"]
     taxes = values.get("tax_id") or [None] * len(lines)
     registries = values.get("registry_number") or [None] * len(lines)
+    by_tax = seen_tax
     for i, (country, tax, registry) in enumerate(zip(countries, taxes, registries, strict=True)):
         if not keep[i]:
             continue
-        tax_key = f"{country}{tax}" if tax is not None else None
-        registry_key = f"{country}{registry}" if registry is not None else None
+        taxes_seen = by_tax.get(country)
+        if taxes_seen is None:
+            taxes_seen = by_tax[country] = {}
+        registries_seen = seen_registry.get(country)
+        if registries_seen is None:
+            registries_seen = seen_registry[country] = {}
+        tax_key = _compact(tax) if tax is not None else None
+        registry_key = _compact(registry) if registry is not None else None
         first = column = value = None
-        if tax_key is not None and tax_key in seen_tax:
-            first, column, value = seen_tax[tax_key], "tax_id", tax
-        elif registry_key is not None and registry_key in seen_registry:
-            first, column, value = seen_registry[registry_key], "registry_number", registry
+        if tax_key is not None and tax_key in taxes_seen:
+            first, column, value = taxes_seen[tax_key], "tax_id", tax
+        elif registry_key is not None and registry_key in registries_seen:
+            first, column, value = registries_seen[registry_key], "registry_number", registry
         if first is not None:
             batch.reject(
                 i,
@@ -284,9 +304,9 @@ def _reject_repeated_keys(
             )
             continue
         if tax_key is not None:
-            seen_tax[tax_key] = lines[i]
+            taxes_seen[tax_key] = lines[i]
         if registry_key is not None:
-            seen_registry[registry_key] = lines[i]
+            registries_seen[registry_key] = lines[i]
 
 
 def _apply(
