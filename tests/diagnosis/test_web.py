@@ -252,3 +252,19 @@ def test_edit_page_of_every_category_renders_saved_numbers(web: Web) -> None:
     assert 'name="fin_activo_corriente" value="1500.5"' in finance
     business = field.get(f"/diagnosis/{diagnosis}/edit/negocio_cooperativo").text
     assert 'name="neg_canales" value="digital" checked' in business
+
+
+def test_a_diagnosis_whose_instrument_is_gone_is_a_clear_error(web: Web) -> None:
+    from asocia.db.models.diagnosis import Diagnosis
+
+    coop = web.make_cooperative()
+    diagnosis = _submitted(web, coop, True)
+    with web.db.session() as session:
+        row = session.get(Diagnosis, diagnosis)
+        assert row is not None
+        row.instrument_version = "99"
+    analyst = web.login_as("analyst")
+    response = analyst.get(f"/api/v1/diagnoses/{diagnosis}")
+    assert response.status_code == 409
+    assert "instrument diagnostico-rapido@99 is not installed" in response.json()["detail"]
+    assert analyst.get("/diagnosis").status_code == 200  # the list still works

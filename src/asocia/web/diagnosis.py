@@ -72,9 +72,14 @@ def _actor(principal: Principal) -> store.Actor:
 
 def _get(session: Session, principal: Principal, diagnosis_id: int) -> Diagnosis:
     try:
-        return queries.get_diagnosis(session, principal, diagnosis_id)
+        diagnosis = queries.get_diagnosis(session, principal, diagnosis_id)
     except queries.DiagnosisNotFound:
         raise HTTPException(404, "no such diagnosis") from None
+    try:
+        queries.instrument_of(diagnosis)
+    except LookupError as exc:  # its instrument file was removed from this installation
+        raise HTTPException(409, str(exc)) from None
+    return diagnosis
 
 
 def _instrument(spec: str | None) -> Instrument:
