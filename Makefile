@@ -15,6 +15,7 @@ PYTEST_ARGS ?=
 run: install
 	$(BIN)/asocia db upgrade
 	$(BIN)/asocia demo --if-empty --cooperatives $(DEMO_COOPERATIVES)
+	$(BIN)/asocia diagnosis demo --if-empty
 	$(BIN)/asocia users ensure-admin
 	$(BIN)/asocia serve --host $(HOST) --port $(PORT)
 

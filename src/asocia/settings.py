@@ -41,6 +41,8 @@ class Settings:
     force_secure_cookies: bool = False
     #: Where uploaded files wait for background imports.
     upload_dir: Path = field(default_factory=lambda: Path.cwd() / "asocia-uploads")
+    #: A folder of extra diagnosis instruments (``*.yaml``) loaded beside the shipped ones.
+    instruments_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +78,10 @@ class Settings:
                 raise SettingsError(f"ASOCIA_{name.upper()} must be a positive whole number")
         if self.uf_clp <= 0:
             raise SettingsError("ASOCIA_UF_CLP must be a positive number")
+        if self.instruments_dir is not None and not self.instruments_dir.is_dir():
+            raise SettingsError(
+                f"ASOCIA_INSTRUMENTS_DIR is not a folder: {str(self.instruments_dir)!r}"
+            )
 
 
 def _convert(name: str, raw: str, type_name: str) -> object:
@@ -91,7 +97,7 @@ def _convert(name: str, raw: str, type_name: str) -> object:
             if lowered in ("0", "false", "no", "off"):
                 return False
             raise ValueError(raw)
-        if type_name == "Path":
+        if type_name in ("Path", "Path | None"):
             return Path(raw)
     except ValueError:
         raise SettingsError(

@@ -254,3 +254,16 @@ def test_extra_folder_adds_instruments_and_versions(tmp_path: Path) -> None:
     assert get_instrument("mini", extra_folder=tmp_path).version == "10"
     with pytest.raises(LookupError, match="unknown instrument 'mini@3'"):
         get_instrument("mini", "3", extra_folder=tmp_path)
+
+
+def test_configured_folder_is_loaded_and_reread_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASOCIA_INSTRUMENTS_DIR", str(tmp_path))
+    assert "mini@2" not in load_instruments()
+    (tmp_path / "mini.yaml").write_text(yaml.safe_dump(minimal()), encoding="utf-8")
+    assert "mini@2" in load_instruments()
+    data = minimal()
+    data["version"] = "3"
+    (tmp_path / "mini3.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert {"mini@2", "mini@3"} <= set(load_instruments())

@@ -9,6 +9,7 @@ the path inside it and what is wrong; all problems are reported at once.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -121,12 +122,29 @@ def shipped_instruments() -> list[Instrument]:
 
 
 def load_instruments(extra_folder: str | Path | None = None) -> dict[str, Instrument]:
-    """Shipped instruments plus every ``*.yaml`` in ``extra_folder``, keyed by ``id@version``."""
+    """Shipped instruments plus every ``*.yaml`` in ``extra_folder``, keyed by ``id@version``.
+
+    Without ``extra_folder``, the folder of the ``ASOCIA_INSTRUMENTS_DIR`` setting is used
+    when it is set. A folder is re-read only when one of its files changes.
+    """
     found = {i.key: i for i in shipped_instruments()}
+    if extra_folder is None:
+        configured = os.environ.get("ASOCIA_INSTRUMENTS_DIR")
+        extra_folder = Path(configured) if configured else None
     if extra_folder is not None:
-        for path in sorted(Path(extra_folder).glob("*.yaml")):
-            instrument = load_instrument_file(path)
-            found[instrument.key] = instrument
+        folder = Path(extra_folder)
+        stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.yaml")))
+        found.update(_folder_instruments(str(folder), stamp))
+    return found
+
+
+@cache
+def _folder_instruments(folder: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, Instrument]:
+    """The instruments of ``folder``; ``stamp`` (names and times) keys the cache."""
+    found: dict[str, Instrument] = {}
+    for name, _mtime in stamp:
+        instrument = load_instrument_file(Path(folder) / name)
+        found[instrument.key] = instrument
     return found
 
 
