@@ -377,9 +377,6 @@ class RegistryWriter:
         """Refresh the planner's statistics after a large write (keeps list queries fast)."""
         if not self.write:
             return
-        if self.dialect == "sqlite":
-            # A sampled ANALYZE: enough for the planner, seconds cheaper on a million rows.
-            self.connection.exec_driver_sql("PRAGMA analysis_limit=2000")
         self.connection.exec_driver_sql("ANALYZE cooperatives")
 
 

@@ -34,8 +34,19 @@ DROPPED_INDEXES = {
 }
 
 
+# Replaced by (column, name_key, id) indexes that serve the list's filters in name order.
+REPLACED_INDEXES = {
+    "ix_cooperatives_region_class": ["region_code", "legal_class"],
+    "ix_cooperatives_comuna_code": ["comuna_code"],
+}
+LIST_FILTERS = (
+    "region_code", "comuna_code", "legal_class", "ilo_type", "rural_class", "legal_status",
+    "size_band",
+)
+
+
 def upgrade() -> None:
-    for name in DROPPED_INDEXES:
+    for name in [*DROPPED_INDEXES, *REPLACED_INDEXES]:
         op.drop_index(name, table_name="cooperatives")
     op.drop_index("ix_cooperatives_merged_into_id", table_name="cooperatives")
     op.create_index(
@@ -45,6 +56,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cooperatives", schema=None) as batch_op:
         batch_op.add_column(sa.Column("size_band", sa.String(length=10), nullable=True))
+    for column in LIST_FILTERS:
+        op.create_index(
+            f"ix_cooperatives_{column}_name", "cooperatives", [column, "name_key", "id"],
+            unique=False,
+        )
 
     op.create_table(
         "registry_import_runs",
@@ -156,6 +172,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for column in LIST_FILTERS:
+        op.drop_index(f"ix_cooperatives_{column}_name", table_name="cooperatives")
     op.drop_table("registry_duplicate_decisions")
     op.drop_index(op.f("ix_registry_changes_import_run_id"), table_name="registry_changes")
     op.drop_index("ix_registry_changes_coop_at", table_name="registry_changes")
@@ -169,5 +187,5 @@ def downgrade() -> None:
     op.create_index(
         "ix_cooperatives_merged_into_id", "cooperatives", ["merged_into_id"], unique=False
     )
-    for name, columns in DROPPED_INDEXES.items():
+    for name, columns in {**DROPPED_INDEXES, **REPLACED_INDEXES}.items():
         op.create_index(name, "cooperatives", columns, unique=False)
