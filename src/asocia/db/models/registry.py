@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asocia.db.base import Base, JSONType, utcnow
 
-
 #: Columns the registry list filters on, each with a (column, name_key, id) index.
 LIST_FILTERS = (
     "region_code", "comuna_code", "legal_class", "ilo_type", "rural_class", "legal_status",
@@ -188,9 +187,7 @@ class CooperativeChange(Base):
     __table_args__ = (Index("ix_registry_changes_coop_at", "cooperative_id", "changed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cooperative_id: Mapped[int] = mapped_column(
-        ForeignKey("cooperatives.id", ondelete="CASCADE")
-    )
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     username: Mapped[str | None] = mapped_column(String(150))
