@@ -49,3 +49,29 @@ def test_spanish_is_the_default_and_english_is_the_source() -> None:
     assert i18n.ngettext(
         "es", "cooperative in the registry", "cooperatives in the registry", 2
     ) == ("cooperativas en el registro")
+
+
+def test_each_capability_reads_its_own_domain_first() -> None:
+    """One English word may need different Spanish forms in two capabilities."""
+    for domain in i18n.domains():
+        po = i18n.LOCALE_DIR / "es" / "LC_MESSAGES" / f"{domain}.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale="es")
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and message.string:
+                assert i18n.gettext("es", message.id, domain) == message.string, (
+                    domain,
+                    message.id,
+                )
+    # Core strings are found from every domain.
+    assert i18n.gettext("es", "Log in", "registry") == "Iniciar sesión"
+
+
+def test_templates_take_the_domain_of_their_folder() -> None:
+    from asocia.web.templating import domain_of
+
+    assert domain_of("registry/list.html") == "registry"
+    assert domain_of("home.html") == "messages"
+    assert domain_of("asocia.web.diagnosis") == "diagnosis"

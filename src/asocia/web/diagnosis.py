@@ -150,7 +150,7 @@ def diagnosis_create(
     session: Session = Depends(get_session),
 ) -> Response:
     """Create the draft and go to its first category."""
-    _ = translator(request)
+    _ = translator(request, "diagnosis")
     chosen = _instrument(instrument)
     try:
         diagnosis = store.create_diagnosis(
@@ -397,7 +397,7 @@ async def edit_save(
     session: Session = Depends(get_session),
 ) -> Response:
     """Save this category's answers as draft; go on, or submit the whole diagnosis."""
-    _ = translator(request)
+    _ = translator(request, "diagnosis")
     diagnosis = _get(session, principal, diagnosis_id)
     instrument = queries.instrument_of(diagnosis)
     category = _category(instrument, category_id)

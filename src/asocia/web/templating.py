@@ -40,18 +40,29 @@ def csrf_token(request: Request) -> str:
     return csrf_token_for(request.app.state.secret_key, request.state.csrf_seed)
 
 
-def translator(request: Request) -> Any:
-    """A plain gettext function in the request's language, for use in Python code."""
+def domain_of(route_module: str) -> str:
+    """The gettext domain of a web module or template (``registry/list.html`` → registry)."""
+    name = route_module.rsplit(".", 1)[-1]
+    if "/" in route_module:
+        name = route_module.split("/", 1)[0]
+    return name if name in i18n.domains() else i18n.CORE_DOMAIN
+
+
+def translator(request: Request, domain: str = i18n.CORE_DOMAIN) -> Any:
+    """A plain gettext function in the request's language, for use in Python code.
+
+    Capability modules pass their domain: ``translator(request, "registry")``.
+    """
     lang = language(request)
-    return lambda message: i18n.gettext(lang, message)
+    return lambda message: i18n.gettext(lang, message, domain)
 
 
-def context_for(request: Request) -> dict[str, Any]:
-    """The globals every template gets."""
+def context_for(request: Request, domain: str = i18n.CORE_DOMAIN) -> dict[str, Any]:
+    """The globals every template gets; strings are looked up in ``domain`` first."""
     lang = language(request)
     principal: Principal = getattr(request.state, "principal", None) or ANONYMOUS
     token = csrf_token(request)
-    translations = i18n.translations(lang)
+    translations = i18n.translations(lang, domain)
     return {
         "request": request,
         "lang": lang,
@@ -90,8 +101,11 @@ def render(
     *,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render ``template`` with the request's globals plus ``context``."""
-    values = context_for(request)
+    """Render ``template`` with the request's globals plus ``context``.
+
+    The template's folder names its gettext domain (``registry/…`` → ``registry``).
+    """
+    values = context_for(request, domain_of(template))
     if context:
         values.update(context)
     html = environment.get_template(template).render(values)
