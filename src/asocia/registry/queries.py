@@ -24,6 +24,7 @@ from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 
 COUNT_CAP = 10_000
+SEARCH_COUNT_CAP = 1_000  # a substring search scans names: count fewer before saying "more"
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 SORTS = ("name", "-name", "members", "-members", "constituted", "-constituted", "-sales")
@@ -98,8 +99,7 @@ def _where(query: Select[Any], filters: Filters) -> Select[Any]:
     text = (filters.q or "").strip()
     if text:
         compact = compact_key(text)
-        looks_like_id = compact and sum(ch.isdigit() for ch in compact) >= max(4, len(compact) - 1)
-        if looks_like_id:
+        if _looks_like_id(text, compact):
             body = compact[:-1] if len(compact) > 7 else compact
             # A range rather than LIKE, so the (country, tax_id) index serves it.
             query = query.where(
@@ -109,6 +109,14 @@ def _where(query: Select[Any], filters: Filters) -> Select[Any]:
             key = name_key(text).replace("%", "").replace("_", " ")
             query = query.where(c.name_key.like(f"%{key}%"))
     return query
+
+
+def _looks_like_id(text: str, compact: str) -> bool:
+    """A tax id or registry number being typed: digits (3 or more) with dots, dashes or K."""
+    return (
+        sum(ch.isdigit() for ch in compact) >= 3
+        and all(ch.isdigit() or ch in ".-kK /" for ch in text)
+    )
 
 
 def _encode(values: list[Any]) -> str:
@@ -125,9 +133,10 @@ def _decode(cursor: str) -> list[Any]:
 
 def count_capped(session: Session, principal: Principal, filters: Filters) -> tuple[int, bool]:
     """How many cooperatives match, counting at most :data:`COUNT_CAP` + 1 rows."""
-    inner = cooperative_scope(principal, _where(select(COOPS.c.id), filters)).limit(COUNT_CAP + 1)
+    cap = SEARCH_COUNT_CAP if (filters.q or "").strip() else COUNT_CAP
+    inner = cooperative_scope(principal, _where(select(COOPS.c.id), filters)).limit(cap + 1)
     count = session.execute(select(func.count()).select_from(inner.subquery())).scalar_one()
-    return min(count, COUNT_CAP), count > COUNT_CAP
+    return min(count, cap), count > cap
 
 
 def list_cooperatives(
