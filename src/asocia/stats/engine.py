@@ -189,13 +189,13 @@ class StatsEngine:
         if exprs:
             query = query.group_by(*exprs)
         rows = self.session.execute(query).all()
-        return Grouped(dims, measures, [_split(row, len(dims), measures) for row in rows])
+        return Grouped(dims, measures, [split_row(row, len(dims), measures) for row in rows])
 
     def where(self, query: Select[Any], filters: Filters, population: Population) -> Select[Any]:
         """Add the population and filter conditions on the ``cooperatives`` table."""
         query = query.where(population.condition())
         for key, values in filters.values:
-            query = query.where(_in(dimension(key).expression(self.context), values))
+            query = query.where(matches_any(dimension(key).expression(self.context), values))
         return query
 
     # -- indicators ---------------------------------------------------------------------------
@@ -244,9 +244,10 @@ class StatsEngine:
         return conc.exact(self.session, lambda q: self.where(q, filters, pop))
 
 
-def _split(
+def split_row(
     row: Any, ndims: int, measures: Sequence[str]
 ) -> tuple[tuple[Any, ...], tuple[Number, ...]]:
+    """A result row as (dimension values, measure values), NULL sums read as zero."""
     key = tuple(row[:ndims])
     values: list[Number] = []
     for m, v in zip(measures, row[ndims:], strict=True):
@@ -259,7 +260,8 @@ def _split(
     return key, tuple(values)
 
 
-def _in(expr: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+def matches_any(expr: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """``expr IN values``, where a None among the values also matches NULL."""
     named = [v for v in values if v is not None]
     cond: ColumnElement[bool] = expr.in_(named)
     if len(named) != len(values):

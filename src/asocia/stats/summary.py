@@ -48,7 +48,7 @@ from asocia.db.models.stats import CUBE_TABLES, stats_summary_state
 from asocia.stats import concentration as conc
 from asocia.stats.definitions import Definitions
 from asocia.stats.dimensions import MEASURE_INPUTS, MEASURES, StatsContext, dimension
-from asocia.stats.engine import Filters, Grouped, _in, _split
+from asocia.stats.engine import Filters, Grouped, matches_any, split_row
 
 FILTER_DIMENSIONS = ("region", "rural_class", "legal_class", "ilo_type")
 
@@ -174,33 +174,45 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     ensure_state(session)
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
     connection = session.connection()
+    registry = Cooperative.__table__.c
+    # SQLite scans the wide registry table slowly and in one thread: copy the narrow derived
+    # rows once into a temporary table and group every cube from it. PostgreSQL scans the
+    # registry in parallel, faster than it fills a temporary table: it groups each cube directly.
+    work: Table | None = None
     if connection.dialect.name == "sqlite":
         _ensure_sqlite_math(connection)
-    work, dims = _work_table(definitions)
-    connection.execute(text("DROP TABLE IF EXISTS stats_work"))
-    work.create(connection)
-    registry = Cooperative.__table__.c
-    flags = [
-        case((population.condition(), 1), else_=0).label(f"in_{key}")
-        for key, population in definitions.populations.items()
-    ]
-    rows = select(
-        *[dimension(d).expression(context).label(d) for d in dims],
-        *flags,
-        *[registry[name] for name in MEASURE_INPUTS],
-    ).where(registry.merged_into_id.is_(None))
-    session.execute(insert(work).from_select([c.name for c in work.columns], rows))
+        work, dims = _work_table(definitions)
+        connection.execute(text("DROP TABLE IF EXISTS stats_work"))
+        work.create(connection)
+        flags = [
+            case((population.condition(), 1), else_=0).label(f"in_{key}")
+            for key, population in definitions.populations.items()
+        ]
+        rows = select(
+            *[dimension(d).expression(context).label(d) for d in dims],
+            *flags,
+            *[registry[name] for name in MEASURE_INPUTS],
+        ).where(registry.merged_into_id.is_(None))
+        session.execute(insert(work).from_select([c.name for c in work.columns], rows))
     for cube in CUBES:
         table = TABLES[cube.name]
         session.execute(delete(table))
-        keys = [work.c[d] for d in cube.dimensions]
+        if work is not None:
+            keys: list[Any] = [work.c[d] for d in cube.dimensions]
+            source: Any = work.c
+            where = work.c[f"in_{cube.population}"] == 1
+        else:
+            keys = [dimension(d).expression(context).label(d) for d in cube.dimensions]
+            source = registry
+            where = definitions.population(cube.population).condition()
         query = (
-            select(*keys, *[m.expression(work.c).label(k) for k, m in MEASURES.items()])
-            .where(work.c[f"in_{cube.population}"] == 1)
+            select(*keys, *[m.expression(source).label(k) for k, m in MEASURES.items()])
+            .where(where)
             .group_by(*keys)
         )
         session.execute(insert(table).from_select([*cube.dimensions, *MEASURES], query))
-    connection.execute(text("DROP TABLE stats_work"))
+    if work is not None:
+        connection.execute(text("DROP TABLE stats_work"))
     count = session.execute(
         select(func.coalesce(func.sum(TABLES["status"].c.cooperatives), 0))
     ).scalar_one()
@@ -262,13 +274,13 @@ class Summary:
         table = TABLES[cube.name]
         query = select(*[table.c[d] for d in dims], *[func.sum(table.c[m]) for m in measures])
         for key, values in filters.values:
-            query = query.where(_in(table.c[key], values))
+            query = query.where(matches_any(table.c[key], values))
         if dims:
             query = query.group_by(*[table.c[d] for d in dims])
         rows = self.session.execute(query).all()
         if not dims and rows and rows[0][0] is None:
             rows = []
-        return Grouped(dims, measures, [_split(r, len(dims), measures) for r in rows])
+        return Grouped(dims, measures, [split_row(r, len(dims), measures) for r in rows])
 
     def sales_bins(self, filters: Filters, population: str) -> conc.Concentration | None:
         if not Cube("sales_bins", "current", ("sales_bin",)).covers(
@@ -288,7 +300,7 @@ class Summary:
             .order_by(table.c.sales_bin)
         )
         for key, values in filters.values:
-            query = query.where(_in(table.c[key], values))
+            query = query.where(matches_any(table.c[key], values))
         rows = self.session.execute(query).all()
         bins = [(int(r[1] or 0), float(r[2] or 0.0)) for r in rows]
         squares = sum(float(r[3] or 0.0) for r in rows)

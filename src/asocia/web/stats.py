@@ -276,11 +276,7 @@ def dashboard_page(
             "k": board.k,
             "exact_concentration": board.concentration.exact,
             "api_url": f"/api/v1/stats/dashboard{query}",
-            "diagnosis": (
-                diagnosis_summary(_portfolio_rows(request, session, principal))
-                if can(principal, Permission.VIEW_PORTFOLIO)
-                else None
-            ),
+            "diagnosis": _dashboard_diagnosis(request, session, principal),
         },
     )
 
@@ -503,6 +499,18 @@ def diagnosis_csv(
     from asocia.diagnosis.queries import portfolio_csv
 
     return _csv_response(portfolio_csv(_portfolio_rows(request, session, principal)), "diagnosis")
+
+
+def _dashboard_diagnosis(
+    request: Request, session: Session, principal: Principal
+) -> list[dict[str, Any]] | None:
+    """The dashboard's diagnosis section: None for those without the portfolio permission."""
+    if not can(principal, Permission.VIEW_PORTFOLIO):
+        return None
+    try:
+        return diagnosis_summary(_portfolio_rows(request, session, principal))
+    except HTTPException:  # the instrument is not installed: show the section empty
+        return []
 
 
 def diagnosis_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
