@@ -112,3 +112,11 @@ def test_refresh(env: Database) -> None:
     result = runner.invoke(app, ["stats", "refresh"])
     assert result.exit_code == 0, result.output
     assert "10 cooperatives registered" in result.output
+
+
+def test_diagnosis_aggregates_command(env: Database) -> None:
+    result = runner.invoke(app, ["stats", "diagnosis", "--instrument", "diagnostico-rapido"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("region_code,legal_class,category")
+    unknown = runner.invoke(app, ["stats", "diagnosis", "--instrument", "nope"])
+    assert unknown.exit_code == 2 and "unknown instrument" in unknown.output

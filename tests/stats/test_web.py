@@ -122,3 +122,42 @@ def test_diagnosis_aggregates_for_analysts_only(site: Web) -> None:
     assert 'data-testid="diagnosis-aggregates"' not in site.client.get("/stats").text
     unknown = analyst.get("/api/v1/stats/diagnosis", params={"instrument": "nope"})
     assert unknown.status_code == 404
+
+
+def test_diagnosis_aggregates_count_lights(web: Web) -> None:
+    from datetime import date
+
+    from asocia.diagnosis import store
+    from asocia.diagnosis.loader import get_instrument
+    from asocia.diagnosis.sample import extreme_answers
+
+    quick = get_instrument("diagnostico-rapido")
+    ids = add_cooperatives(web.db, ROWS)
+    actor = store.Actor(user_id=None, username="test")
+    for coop_id, best in ((ids[0], True), (ids[1], True), (ids[3], False)):
+        answers = {
+            k: sorted(v) if isinstance(v, frozenset) else v
+            for k, v in extreme_answers(quick, best=best).items()
+        }
+        with web.db.session() as session:
+            d = store.create_diagnosis(
+                session,
+                cooperative_id=coop_id,
+                instrument=quick,
+                diagnosed_on=date(2026, 1, 1),
+                diagnostician=None,
+                actor=actor,
+            )
+            store.save_answers(session, d, quick, answers, submit=False)
+            d.status = "submitted"
+    analyst = web.login_as("analyst")
+    rows = analyst.get(
+        "/api/v1/stats/diagnosis", params={"instrument": "diagnostico-rapido"}
+    ).json()
+    governance = [r for r in rows if r["category"] == "gobernanza"]
+    # Cooperatives 1 and 2 (region 1, agricola) green; cooperative 4 (region 2) red.
+    assert {(r["region_code"], r["green"], r["red"]) for r in governance} == {(1, 2, 0), (2, 0, 1)}
+    page = analyst.get("/stats", params={"instrument": "diagnostico-rapido"}).text
+    assert 'data-testid="diagnosis-aggregates"' in page and "Gobernanza" in page
+    csv_text = analyst.get("/stats/diagnosis.csv", params={"instrument": "diagnostico-rapido"})
+    assert csv_text.text.startswith("region_code,legal_class,category")
