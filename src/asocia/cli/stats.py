@@ -62,6 +62,8 @@ def _fmt(key: str, value: Any) -> str:
         return f"{value * 100:.1f} %"
     if unit == "index":
         return f"{value:.3f}"
+    if unit == "CLP":
+        return f"MM$ {value / 1e6:,.0f}"
     if isinstance(value, float):
         return f"{value:,.0f}"
     return f"{value:,}"
@@ -75,6 +77,7 @@ def summary(
     population: str = typer.Option(
         "current", "--population", help="current (in force, default) or registered (all)."
     ),
+    lang: str = typer.Option("en", "--lang", help="Language of the labels (es or en)."),
 ) -> None:
     """Print the headline figures: cooperatives, members, workers, structure, concentration."""
     filters = _filters(filter_)
@@ -96,7 +99,7 @@ def summary(
     table.add_column("indicator")
     table.add_column("value", justify="right")
     for key in report.HEADLINE:
-        table.add_row(definitions.indicator(key).label["en"], _fmt(key, result[key]))
+        table.add_row(definitions.indicator(key).text(lang)["label"], _fmt(key, result[key]))
     console.print(table)
     if result["suppressed"]:
         console.print(
