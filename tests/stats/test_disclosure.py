@@ -88,3 +88,40 @@ def test_public_crosstab_on_the_registry(registry: Database) -> None:
         (public.values[i][j] is None) == ((i, j) in hidden) for i in range(4) for j in range(4)
     )
     assert public.counts[0][0] == 3 and public.grand_total == 1435
+
+
+def test_dashboard_charts_hide_what_their_crosstab_margins_hide(registry: Database) -> None:
+    from asocia.stats import report
+
+    with registry.session() as session:
+        board = report.dashboard(
+            StatsEngine(session, uf_clp=UF, as_of=AS_OF, use_summary=True), public=True, k=3
+        )
+    region_by_class = board.crosstabs["region_by_legal_class"]
+    by_class = board.charts["cooperatives_by_legal_class"]
+    # Legal classes of the cooperatives in force: agricola 4, campesina, trabajo, consumo,
+    # ahorro_credito and servicios 1 each: the chart shows exactly the cross-tab's totals row.
+    assert by_class.row_values == region_by_class.column_values
+    assert [row[0] for row in by_class.counts] == region_by_class.counts[-1]
+    for chart_id in ("cooperatives_by_region", "members_by_region"):
+        chart = board.charts[chart_id]
+        assert [r[0] is None for r in chart.counts] == [
+            r[-1] is None for r in region_by_class.counts
+        ]
+    members = board.crosstabs["rural_class_by_size_members"]
+    for chart_id in ("cooperatives_by_rural_class", "members_by_rural_class"):
+        assert [r[0] is None for r in board.charts[chart_id].counts] == [
+            r[-1] is None for r in members.counts
+        ]
+    # Every table and chart passes the algebraic audit on its own.
+    with registry.session() as session:
+        engine = StatsEngine(session, uf_clp=UF, as_of=AS_OF)
+        full = crosstab(engine, "region", "legal_class")
+    interior = [[int(v or 0) for v in row[:-1]] for row in full.counts[:-1]]
+    hidden = {
+        (i, j)
+        for i, row in enumerate(region_by_class.counts)
+        for j, v in enumerate(row)
+        if v is None
+    }
+    assert hidden and recoverable(interior, frozenset(hidden)) == set()

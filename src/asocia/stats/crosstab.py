@@ -125,16 +125,7 @@ def from_grouped(
         full_sums = [[r[0]] for r in full_sums]
     out_counts: list[list[int | None]] = [list(r) for r in full_counts]
     out_values: list[list[Number | None]] = [list(r) for r in full_sums]
-    suppressed = 0
-    if public:
-        pattern = disclosure.suppress(counts, k)
-        for i, j in pattern.suppressed:
-            jj = 0 if not columns else j
-            if out_counts[i][jj] is not None:
-                suppressed += 1
-            out_counts[i][jj] = None
-            out_values[i][jj] = None
-    return CrossTab(
+    table = CrossTab(
         rows=rows,
         columns=columns,
         measure=measure_key,
@@ -142,11 +133,32 @@ def from_grouped(
         column_values=col_values,
         values=out_values,
         counts=out_counts,
-        public=public,
+        public=False,
         k=k,
         filters=filters.as_dict(),
-        suppressed_cells=suppressed,
     )
+    if public:
+        protect(table, counts, k)
+    return table
+
+
+def protect(table: CrossTab, counts: list[list[int]], k: int) -> None:
+    """Apply disclosure control to an unprotected ``table`` whose interior counts are
+    ``counts``: suppressed cells (and their measure values) become None."""
+    pattern = disclosure.suppress(counts, k)
+    hide(table, pattern.suppressed)
+    table.public = True
+    table.k = k
+
+
+def hide(table: CrossTab, cells: frozenset[tuple[int, int]] | set[tuple[int, int]]) -> None:
+    """Blank ``cells`` (coordinates in the augmented table) of ``table``."""
+    for i, j in cells:
+        jj = 0 if not table.columns else j
+        if table.counts[i][jj] is not None:
+            table.suppressed_cells += 1
+        table.counts[i][jj] = None
+        table.values[i][jj] = None
 
 
 def _augment_numbers(table: list[list[Number]]) -> list[list[Number]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asocia.stats.concentration import Concentration
-from asocia.stats.crosstab import CrossTab, from_grouped
+from asocia.stats.crosstab import CrossTab, from_grouped, hide, protect
 from asocia.stats.definitions import Indicator
 from asocia.stats.engine import (
     ADDITIVE,
@@ -169,12 +169,14 @@ def dashboard(
         else:
             source = engine.grouped((dim,), ("cooperatives", measure_key), filters, population)
         charts[chart_id] = from_grouped(
-            source, dim, None, measure_key, public=public, k=k, filters=filters
+            source, dim, None, measure_key, public=False, k=k, filters=filters
         )
     tables = {
         table_id: from_grouped(main, rows, cols, m, public=public, k=k, filters=filters)
         for table_id, (rows, cols, m) in CROSSTABS.items()
     }
+    if public:
+        protect_charts(charts, tables, k)
     lorenz = conc.lorenz_public(k) if public else conc.lorenz
     return Dashboard(
         headline=figures,
@@ -187,3 +189,32 @@ def dashboard(
         public=public,
         k=k,
     )
+
+
+def protect_charts(charts: dict[str, CrossTab], tables: dict[str, CrossTab], k: int) -> None:
+    """Disclosure control for the one-way charts, consistent with the cross-tabs.
+
+    The dashboard publishes, say, cooperatives by region and the cross-tab region × class,
+    whose row totals are the same numbers. Protected separately, the two could hide different
+    regions, and what one hides could be read off the other. So a chart that repeats a
+    cross-tab's margin takes that margin's pattern (which the cross-tab protects against all
+    its equations, the one-way total included); the other charts are protected on their own.
+    """
+    for chart in charts.values():
+        counts = [[int(row[0] or 0)] for row in chart.counts[:-1]]
+        linked = _margin_pattern(chart, tables)
+        if linked is None:
+            protect(chart, counts, k)
+            continue
+        hide(chart, {(i, 0) for i, hidden in enumerate(linked) if hidden})
+        chart.public = True
+        chart.k = k
+
+
+def _margin_pattern(chart: CrossTab, tables: dict[str, CrossTab]) -> list[bool] | None:
+    for table in tables.values():
+        if chart.rows == table.rows and table.row_values == chart.row_values:
+            return [row[-1] is None for row in table.counts]
+        if chart.rows == table.columns and table.column_values == chart.row_values:
+            return [c is None for c in table.counts[-1]]
+    return None
