@@ -50,3 +50,33 @@ def test_filters_in_the_browser(live_server: LiveServer, page: Any) -> None:
     assert page.get_by_test_id("kpi-cooperatives").locator(".value").inner_text() == "3"
     href: Any = page.get_by_test_id("download-cooperatives_by_region").get_attribute("href")
     assert "region=3" in href
+
+
+def test_analyst_builds_a_crosstab_and_downloads_it(live_server: LiveServer, page: Any) -> None:
+    from tests.conftest import TEST_PASSWORD
+
+    add_cooperatives(live_server.db, ROWS)
+    username = live_server.web.create_user("analyst", username="analista")
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(live_server.url + "/")
+    page.goto(live_server.url + "/stats")
+    page.get_by_test_id("crosstab-builder").click()
+    page.get_by_label("Filas").select_option("legal_class")
+    page.get_by_label("Columnas").select_option("rural_class")
+    page.get_by_label("Medida").select_option("members")
+    page.get_by_role("button", name="Construir").click()
+    page.wait_for_url("**/stats/crosstab?*rows=legal_class*")
+    table = page.get_by_test_id("table-crosstab")
+    assert "Agrícola" in table.inner_text()
+    with page.expect_download() as info:
+        page.get_by_test_id("download-crosstab").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    agricola_rural = next(
+        r for r in rows if r["legal_class"] == "Agrícola" and r["rural_class"] == "Rural"
+    )
+    # Cooperatives 1, 2 and 4 (10 + 15 + 8 members); analysts see every cell.
+    assert agricola_rural["members"] == "33" and agricola_rural["status"] == ""
