@@ -49,7 +49,7 @@ def bar_spec(
     data = [{"label": r["label"], "value": r["value"]} for r in rows if r["value"] is not None]
     return {
         "$schema": SCHEMA,
-        "title": title,
+        "description": title,
         "width": "container",
         "height": {"step": 18},
         "data": {"values": data},
@@ -84,7 +84,7 @@ def year_spec(
     ]
     return {
         "$schema": SCHEMA,
-        "title": title,
+        "description": title,
         "width": "container",
         "height": 180,
         "data": {"values": data},
@@ -113,7 +113,7 @@ def lorenz_spec(
     ]
     return {
         "$schema": SCHEMA,
-        "title": title,
+        "description": title,
         "width": "container",
         "height": 240,
         "data": {"values": curve + equality},
