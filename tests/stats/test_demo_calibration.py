@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,14 +45,15 @@ def load_demo(db: Database, n: int, seed: int = 7) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Any) -> Database:
+def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Any) -> Iterator[Database]:
     import shutil
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     shutil.copy(sqlite_template, path)
     db = Database(f"sqlite:///{path}")
     load_demo(db, N)
-    return db
+    yield db
+    db.dispose()
 
 
 @pytest.mark.parametrize("population", ["current", "registered"])
