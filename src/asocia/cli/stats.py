@@ -152,14 +152,16 @@ def crosstab(
     if as_csv:
         typer.echo(to_csv(table, labels), nl=False)
         return
-    out = Table(title=f"{measure}: {rows}" + (f" × {columns}" if columns else ""))
+    scale = 1e6 if measure == "sales" else 1.0  # pesos shown in millions (MM$)
+    unit = " (MM$)" if measure == "sales" else ""
+    out = Table(title=f"{measure}{unit}: {rows}" + (f" × {columns}" if columns else ""))
     out.add_column(rows)
     heads = [labels[columns][v] for v in table.column_values] if columns else [measure]
     for head in [*heads, "total"] if columns else heads:
         out.add_column(str(head), justify="right")
     row_names = [labels[rows][v] for v in table.row_values] + ["total"]
     for name, values in zip(row_names, table.values, strict=True):
-        out.add_row(str(name), *["·" if v is None else f"{v:,.0f}" for v in values])
+        out.add_row(str(name), *["·" if v is None else f"{v / scale:,.0f}" for v in values])
     console.print(out)
     if table.suppressed_cells:
         console.print(f"· suppressed cells: {table.suppressed_cells} (k = {table.k})")
