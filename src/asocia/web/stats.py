@@ -223,7 +223,7 @@ def dashboard_page(
 ) -> Response:
     """The public dashboard: headline figures, map, charts and cross-tabs, with downloads."""
     lang = language(request)
-    gettext = translator(request)
+    gettext = translator(request, "stats")
     filters = _filters(request)
     public = not _full(principal)
     board = report.dashboard(_engine(request, session), filters, public=public, k=_k(request))
@@ -338,7 +338,7 @@ def crosstab_page(
 ) -> Response:
     """The analysts' cross-tab builder: any two dimensions, any measure, any filters."""
     lang = language(request)
-    gettext = translator(request)
+    gettext = translator(request, "stats")
     rows, columns, measure, population = _builder_params(request)
     filters = _filters(request)
     preview = request.query_params.get("public") == "1"
