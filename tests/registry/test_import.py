@@ -270,3 +270,17 @@ def _dv(body: int) -> str:
     from asocia.registry.taxid import rut_check_digit
 
     return rut_check_digit(body)
+
+
+def test_a_file_of_another_country_keeps_its_territory_as_given(db: Database, files: Files) -> None:
+    header = ["NIT", "Razón Social", "Departamento", "Municipio"]
+    result = run(
+        db,
+        files.csv([["213.123.432-1", "Cooperativa Cafetera", "Huila", "Pitalito"]], header=header),
+        country="CO",
+    )
+    assert (result.created, result.flagged) == (1, 0)
+    with db.session() as s:
+        coop = s.execute(select(Cooperative)).scalar_one()
+        assert (coop.country, coop.tax_id) == ("CO", "2131234321")
+        assert (coop.admin_division, coop.city, coop.comuna_code) == ("Huila", "Pitalito", None)

@@ -215,3 +215,22 @@ def files_header() -> list[str]:
     from tests.registry.conftest import HEADER
 
     return HEADER
+
+
+def test_same_tax_id_under_two_spellings_where_no_validator(db: Database, files: Files) -> None:
+    header = ["País", "NIT", "Nombre", "Comuna"]
+    import_file(
+        db,
+        files.csv(
+            [
+                ["BO", "1020304-A", "Cooperativa Minera Uno", "La Paz"],
+                ["BO", "1020304A", "Cooperativa Totalmente Otra", "Oruro"],
+            ],
+            header=header,
+        ),
+    )
+    with db.session() as s:
+        found = duplicates.candidates(s)
+    assert [(c.reason, c.first["tax_id"], c.second["tax_id"]) for c in found] == [
+        ("same_tax_id", "1020304-A", "1020304A")
+    ]

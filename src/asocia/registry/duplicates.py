@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from asocia.db.models import Cooperative
 from asocia.db.models.registry import DuplicateDecision
 from asocia.registry.names import match_key
+from asocia.registry.taxid import VALIDATORS
 
 COOPS = cast(Table, Cooperative.__table__)
 SIMILARITY = 0.9
@@ -55,6 +56,29 @@ def _compact_sql(column: Any) -> Any:
     return func.ltrim(stripped, "0")
 
 
+def _compare(
+    members: list[tuple[int, str]], found: dict[tuple[int, int], tuple[str, float]]
+) -> None:
+    """Pairs of one place with the same or very similar distinctive words."""
+    exact: dict[str, list[int]] = defaultdict(list)
+    for coop_id, key in members:
+        exact[key].append(coop_id)
+    for ids in exact.values():
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                found.setdefault((min(a, b), max(a, b)), ("similar_name", 1.0))
+    if len(members) > _MAX_GROUP:
+        return  # only exact matches in very large places: pairwise would be quadratic
+    for i, (a, key_a) in enumerate(members):
+        for b, key_b in members[i + 1 :]:
+            pair = (min(a, b), max(a, b))
+            if key_a == key_b or pair in found:
+                continue
+            ratio = difflib.SequenceMatcher(None, key_a, key_b).ratio()
+            if ratio >= SIMILARITY:
+                found[pair] = ("similar_name", ratio)
+
+
 def candidates(session: Session, *, limit: int = 200) -> list[Candidate]:
     """Up to ``limit`` undecided duplicate candidates among records not merged away."""
     c = COOPS.c
@@ -66,20 +90,31 @@ def candidates(session: Session, *, limit: int = 200) -> list[Candidate]:
     live = c.merged_into_id.is_(None)
 
     compact = _compact_sql(c.tax_id)
-    groups = (
-        select(c.country, compact.label("k"))
-        .where(live, c.tax_id.is_not(None))
-        .group_by(c.country, compact)
-        .having(func.count() > 1)
-        .limit(limit)
-        .subquery()
-    )
-    same_tax = session.execute(
-        select(c.id, groups.c.k)
-        .join(groups, (c.country == groups.c.country) & (compact == groups.c.k))
-        .where(live)
-        .order_by(groups.c.k, c.id)
-    ).all()
+    # Where python-stdnum validates, ids are stored canonically and the unique constraint already
+    # forbids two spellings: only countries kept "as given" can hide one id under two spellings.
+    unvalidated = [
+        country
+        for country in session.execute(select(c.country).distinct()).scalars()
+        if country not in VALIDATORS
+    ]
+    same_tax: list[Any] = []
+    for country in unvalidated:
+        groups = (
+            select(compact.label("k"))
+            .where(live, c.country == country, c.tax_id.is_not(None))
+            .group_by(compact)
+            .having(func.count() > 1)
+            .limit(limit)
+            .subquery()
+        )
+        same_tax.extend(
+            session.execute(
+                select(c.id, groups.c.k)
+                .join(groups, compact == groups.c.k)
+                .where(live, c.country == country)
+                .order_by(groups.c.k, c.id)
+            ).all()
+        )
     by_key: dict[str, list[int]] = defaultdict(list)
     for coop_id, key in same_tax:
         by_key[key].append(coop_id)
@@ -88,30 +123,28 @@ def candidates(session: Session, *, limit: int = 200) -> list[Candidate]:
             for b in ids[i + 1 :]:
                 found[(a, b)] = ("same_tax_id", 1.0)
 
-    by_comuna: dict[Any, list[tuple[int, str]]] = defaultdict(list)
-    for coop_id, comuna, division, name in session.execute(
-        select(c.id, c.comuna_code, c.admin_division, c.legal_name).where(live).order_by(c.id)
-    ):
-        place = comuna if comuna is not None else division
-        by_comuna[place].append((coop_id, match_key(name)))
-    for members in by_comuna.values():
-        exact: dict[str, list[int]] = defaultdict(list)
-        for coop_id, key in members:
-            exact[key].append(coop_id)
-        for ids in exact.values():
-            for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
-                    found.setdefault((a, b), ("similar_name", 1.0))
-        if len(members) <= _MAX_GROUP:
-            for i, (a, key_a) in enumerate(members):
-                for b, key_b in members[i + 1 :]:
-                    if key_a == key_b or (a, b) in found:
-                        continue
-                    ratio = difflib.SequenceMatcher(None, key_a, key_b).ratio()
-                    if ratio >= SIMILARITY:
-                        found[(a, b)] = ("similar_name", ratio)
-        if len(found) >= limit * 4:
-            break
+    # Place by place (comuna, else the division as given), streaming in index order, and
+    # stopping once enough undecided pairs are found: the page never reads a million names.
+    rows = session.execute(
+        select(c.id, c.comuna_code, c.admin_division, c.legal_name)
+        .where(live)
+        .order_by(c.comuna_code, c.admin_division, c.id)
+        .execution_options(yield_per=5_000)
+    )
+    members: list[tuple[int, str]] = []
+    current: Any = object()
+    for coop_id, comuna, division, name in rows:
+        place = (comuna, division if comuna is None else None)
+        if place != current:
+            _compare(members, found)
+            members = []
+            current = place
+            if sum(1 for p in found if p not in decided) >= limit:
+                break
+        members.append((coop_id, match_key(name)))
+    else:
+        _compare(members, found)
+    rows.close()
     pairs = [(p, v) for p, v in found.items() if p not in decided][:limit]
     wanted = {i for (a, b), _ in pairs for i in (a, b)}
     details = (

@@ -113,9 +113,8 @@ def _where(query: Select[Any], filters: Filters) -> Select[Any]:
 
 def _looks_like_id(text: str, compact: str) -> bool:
     """A tax id or registry number being typed: digits (3 or more) with dots, dashes or K."""
-    return (
-        sum(ch.isdigit() for ch in compact) >= 3
-        and all(ch.isdigit() or ch in ".-kK /" for ch in text)
+    return sum(ch.isdigit() for ch in compact) >= 3 and all(
+        ch.isdigit() or ch in ".-kK /" for ch in text
     )
 
 

@@ -227,9 +227,16 @@ class BatchValidator:
         self.width = len(columns.headers)
         self.provided = frozenset(columns.fields)
         self.steps: list[tuple[int, str, bool, Callable[[Any], Any], dict[Any, Any]]] = []
+        # A file of another country: its territory is kept as given, not looked up in Chile's.
+        foreign = self.country != "CL" and "country" not in columns.fields
+        renamed = {"region": "admin_division", "comuna": "city"} if foreign else {}
         for name, index in columns.fields.items():
             if name == "tax_id":
                 continue  # validated once the row's country is known
+            if name in renamed:
+                if renamed[name] in columns.fields:
+                    continue
+                name = renamed[name]
             memo, convert = _converter_for(FIELDS[name])
             self.steps.append((index, name, memo, convert, {"": None, None: None}))
         self._failures: dict[int, dict[Any, str]] = {}
