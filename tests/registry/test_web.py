@@ -128,7 +128,7 @@ def test_import_wizard_upload_preview_validate_confirm(web: Web, files: Files) -
     )
     assert report.status_code == 200
     assert 'data-key="created">2<' in report.text and 'data-key="rejected">1<' in report.text
-    assert "invalid RUT check digit" in report.text
+    assert "dígito verificador del RUT inválido" in report.text  # reasons in Spanish
     mapping = report.text.split('name="mapping" value="')[1].split('"')[0]
     confirmed = analyst.post(
         f"{preview_url}/confirm",
@@ -141,7 +141,7 @@ def test_import_wizard_upload_preview_validate_confirm(web: Web, files: Files) -
     assert (status["result"]["created"], status["result"]["flagged"]) == (2, 1)
     run_page = analyst.get(status["result"]["url"])
     assert run_page.status_code == 200 and "registro.csv" in run_page.text
-    assert "not a number" in run_page.text
+    assert "no es un número" in run_page.text
     assert "registro.csv" in analyst.get("/registry/imports").text
     runs = analyst.get("/api/v1/registry/imports").json()
     assert runs[0]["created"] == 2
