@@ -83,3 +83,37 @@ def test_office_files_import_with_the_known_share_of_broken_rows(
         )
     again = import_file(db, path)
     assert (again.created, again.updated, again.unchanged) == (0, 0, expected["created"])
+
+
+def test_parallel_reading_gives_the_same_import(db: Database, tmp_path: Path) -> None:
+    manifest = write_files(3_000, tmp_path, seed=12, formats=["csv"], broken_share=0.03)
+    result = import_file(db, tmp_path / CSV_NAME, parallel=True, batch_size=500)
+    expected = manifest["expected"]
+    assert (result.read, result.created, result.rejected, result.flagged) == (
+        expected["read"],
+        expected["created"],
+        expected["rejected"],
+        expected["flagged"],
+    )
+    assert result.problem_count == result.rejected + sum(
+        1 for p in result.problems if p.outcome == "flagged"
+    )
+    again = import_file(db, tmp_path / CSV_NAME, parallel=True)
+    assert (again.created, again.unchanged) == (0, expected["created"])
+
+
+def test_parallel_reading_reports_an_unreadable_file(db: Database, tmp_path: Path) -> None:
+    from asocia.registry.readers import ReadError
+
+    path = tmp_path / "r.csv"
+    # UTF-8 by its first megabyte, then a byte UTF-8 cannot have.
+    padding = b"".join(b"1-9;Cooperativa repetida\n" for _ in range(60_000))
+    path.write_bytes(
+        "RUT;Razón Social\n76.086.428-5;Coop Ñandú\n".encode()
+        + padding
+        + b"65.000.012-9;Coop \xff\n"
+    )
+    with pytest.raises(ReadError, match="cannot decode"):
+        import_file(db, path, parallel=True)
+    with db.session() as s:
+        assert s.execute(select(func.count()).select_from(Cooperative)).scalar_one() == 0

@@ -11,6 +11,8 @@ Rows are streamed in batches; memory holds one batch plus the keys seen so far i
 from __future__ import annotations
 
 import gc
+import os
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +26,7 @@ from asocia.db.base import utcnow
 from asocia.db.models.registry import ImportRun
 from asocia.db.session import Database
 from asocia.registry.columns import ColumnMap, Mapping, resolve_columns
+from asocia.registry.parallel import worker_batches
 from asocia.registry.readers import ReadError, open_table
 from asocia.registry.store import (
     Actor,
@@ -36,6 +39,7 @@ from asocia.registry.validation import REJECTED, Batch, BatchValidator, Problem
 #: How many problems an :class:`ImportResult` keeps in memory (all are stored with the run).
 PROBLEMS_KEPT = 10_000
 BATCH_SIZE = 5_000
+PARALLEL_BYTES = 32 * 1024 * 1024
 
 Progress = Callable[[int, int | None, str | None], None]
 
@@ -141,12 +145,15 @@ def import_file(
     source_name: str | None = None,
     today: date | None = None,
     batch_size: int = BATCH_SIZE,
+    parallel: bool | None = None,
 ) -> ImportResult:
     """Import a registry file (CSV, XLSX or JSON lines) into ``database``.
 
     ``country`` is the default country of rows (a mapping file's ``country`` otherwise, else
     ``CL``). Raises :class:`~asocia.registry.readers.ReadError` when the file cannot be read at
     all and :class:`ImportFailed` when writing failed (then nothing was written).
+    ``parallel`` reads and validates in a second process while this one writes (by default for
+    files of :data:`PARALLEL_BYTES` or more on a machine with several cores).
     """
     actor = actor or Actor()
     country = (country or (mapping.country if mapping else None) or "CL").upper()
@@ -190,7 +197,14 @@ def import_file(
                     source_file=name,
                     write=not dry_run,
                 )
-                _run(table.rows, validator, writer, result, batch_size, progress, table)
+                if parallel is None:
+                    parallel = path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+                source = (
+                    worker_batches(path, sheet, mapping, country, uf_clp, today, batch_size)
+                    if parallel
+                    else local_batches(table, validator, batch_size)
+                )
+                _run(source, validator, writer, result, progress, table.size)
                 if dry_run:
                     session.rollback()
                 else:
@@ -222,24 +236,30 @@ def import_file(
     return result
 
 
+BatchSource = Iterator[tuple[Batch, int, int]]  # (batch, rows in it, reader position)
+
+
+def local_batches(table: Any, validator: BatchValidator, batch_size: int) -> BatchSource:
+    """Validated batches of ``table``, keys used twice in the file already rejected."""
+    # Keys seen so far, to reject a key used twice instead of failing the transaction.
+    seen = SeenKeys(validator.country)
+    for chunk in _batches(table.rows, batch_size):
+        batch = validator.validate(chunk)
+        _reject_repeated_keys(batch, validator, seen)
+        yield batch, len(chunk), table.position()
+
+
 def _run(
-    rows: Iterator[tuple[int, Sequence[Any] | None]],
+    source: BatchSource,
     validator: BatchValidator,
     writer: RegistryWriter,
     result: ImportResult,
-    batch_size: int,
     progress: Progress | None,
-    table: Any,
+    size: int,
 ) -> None:
-    # Keys seen so far in the file: the only state that grows with the file (a few dozen
-    # bytes per row), needed to reject a key used twice instead of failing the transaction.
-    seen_tax: dict[str, dict[int | str, int]] = {}
-    seen_registry: dict[str, dict[int | str, int]] = {}
-    for chunk in _batches(rows, batch_size):
-        batch = validator.validate(chunk)
-        _reject_repeated_keys(batch, validator, seen_tax, seen_registry)
+    for batch, count, position in source:
         _apply(writer, batch, result, validator)
-        result.read += len(chunk)
+        result.read += count
         problems = batch.problems
         if problems:
             result.problem_count += len(problems)
@@ -248,49 +268,83 @@ def _run(
                 result.problems.extend(problems[:room])
             writer.add_problems(problems)
         if progress is not None:
-            progress(table.position(), table.size or None, f"{result.read} rows read")
+            progress(position, size or None, f"{result.read} rows read")
 
 
 _CHECK_DIGITS = {d: i for i, d in enumerate("0123456789K")}
 
 
 def _compact(value: str) -> int | str:
-    """A key that takes little memory: ``"76086428-5"`` and ``"1000"`` become integers."""
-    if value.isdigit():
+    """An integer for ``"76086428-5"`` or ``"1000"`` (small, quick to compare), else the text."""
+    if value.isdigit() and len(value) < 17:
         return int(value) * 16 + 15
     body, dash, check = value.rpartition("-")
-    if dash and body.isdigit() and check in _CHECK_DIGITS:
+    if dash and body.isdigit() and len(body) < 17 and check in _CHECK_DIGITS:
         return int(body) * 16 + _CHECK_DIGITS[check]
     return value
 
 
-def _reject_repeated_keys(
-    batch: Batch,
-    validator: BatchValidator,
-    seen_tax: dict[str, dict[int | str, int]],
-    seen_registry: dict[str, dict[int | str, int]],
-) -> None:
+class SeenKeys:
+    """Keys already used in the file (tax ids, registry numbers) with the line of first use.
+
+    Kept in an in-memory SQLite table rather than Python dicts: a million rows' keys take about
+    60 MB there and over 200 MB as dicts, and this is the only state that grows with the file.
+    Keys of the file's default country are stored compactly; others carry their country.
+    """
+
+    _CHUNK = 10_000
+
+    def __init__(self, default_country: str) -> None:
+        self.default_country = default_country
+        self.db = sqlite3.connect(":memory:")
+        for kind in ("tax", "reg"):
+            self.db.execute(f"CREATE TABLE {kind} (key PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+
+    def key(self, country: str, value: str) -> int | str:
+        """The stored form of ``value`` of ``country``."""
+        if country == self.default_country:
+            return _compact(value)
+        return f"{country}:{value}"
+
+    def first_lines(self, kind: str, keys: list[int | str]) -> dict[int | str, int]:
+        """The keys among ``keys`` already seen, with their first line."""
+        found: dict[int | str, int] = {}
+        for start in range(0, len(keys), self._CHUNK):
+            chunk = keys[start : start + self._CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.db.execute(f"SELECT key, line FROM {kind} WHERE key IN ({marks})", chunk)
+            )
+        return found
+
+    def add(self, kind: str, pairs: list[tuple[int | str, int]]) -> None:
+        """Remember new keys with their line."""
+        self.db.executemany(f"INSERT INTO {kind} VALUES (?, ?)", pairs)
+
+
+def _reject_repeated_keys(batch: Batch, validator: BatchValidator, seen: SeenKeys) -> None:
     values, keep, lines = batch.values, batch.keep, batch.lines
     countries = values["country"]
     taxes = values.get("tax_id") or [None] * len(lines)
     registries = values.get("registry_number") or [None] * len(lines)
-    by_tax = seen_tax
-    for i, (country, tax, registry) in enumerate(zip(countries, taxes, registries, strict=True)):
-        if not keep[i]:
-            continue
-        taxes_seen = by_tax.get(country)
-        if taxes_seen is None:
-            taxes_seen = by_tax[country] = {}
-        registries_seen = seen_registry.get(country)
-        if registries_seen is None:
-            registries_seen = seen_registry[country] = {}
-        tax_key = _compact(tax) if tax is not None else None
-        registry_key = _compact(registry) if registry is not None else None
+    key = seen.key
+    rows = [
+        (i, None if t is None else key(c, t), None if r is None else key(c, r), t, r)
+        for i, (c, t, r) in enumerate(zip(countries, taxes, registries, strict=True))
+        if keep[i]
+    ]
+    known_tax = seen.first_lines("tax", [row[1] for row in rows if row[1] is not None])
+    known_reg = seen.first_lines("reg", [row[2] for row in rows if row[2] is not None])
+    here_tax: dict[int | str, int] = {}
+    here_reg: dict[int | str, int] = {}
+    for i, tax_key, registry_key, tax, registry in rows:
         first = column = value = None
-        if tax_key is not None and tax_key in taxes_seen:
-            first, column, value = taxes_seen[tax_key], "tax_id", tax
-        elif registry_key is not None and registry_key in registries_seen:
-            first, column, value = registries_seen[registry_key], "registry_number", registry
+        if tax_key is not None:
+            first = known_tax.get(tax_key) or here_tax.get(tax_key)
+            column, value = "tax_id", tax
+        if first is None and registry_key is not None:
+            first = known_reg.get(registry_key) or here_reg.get(registry_key)
+            column, value = "registry_number", registry
         if first is not None:
             batch.reject(
                 i,
@@ -304,9 +358,11 @@ def _reject_repeated_keys(
             )
             continue
         if tax_key is not None:
-            taxes_seen[tax_key] = lines[i]
+            here_tax[tax_key] = lines[i]
         if registry_key is not None:
-            registries_seen[registry_key] = lines[i]
+            here_reg[registry_key] = lines[i]
+    seen.add("tax", list(here_tax.items()))
+    seen.add("reg", list(here_reg.items()))
 
 
 def _apply(

@@ -1,0 +1,100 @@
+"""Reading and validating a large file in a second process while this one writes.
+
+The import is CPU-bound on both sides (Python validation; driver binding and index building),
+so on a machine with two or more cores a worker process reads and validates batches and sends
+them through a bounded queue, while the importing process only writes. The worker holds the
+keys seen so far in the file; the transaction stays in the importing process, so "all or
+nothing" is unchanged.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import queue as queue_module
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from asocia.registry.columns import Mapping
+from asocia.registry.readers import ReadError
+
+QUEUE_BATCHES = 4  # batches in flight: bounds the memory both processes use
+
+
+class WorkerFailed(RuntimeError):
+    """The reading process stopped with an error; the message is its one-line reason."""
+
+
+def _produce(
+    out: Any,
+    path: Path,
+    sheet: str | None,
+    mapping: Mapping | None,
+    country: str,
+    uf_clp: float,
+    today: date | None,
+    batch_size: int,
+) -> None:
+    from asocia.registry.columns import resolve_columns
+    from asocia.registry.importer import local_batches
+    from asocia.registry.readers import open_table
+    from asocia.registry.validation import BatchValidator
+
+    gc.disable()  # as in the importing process: no cycles, and the key maps grow large
+    try:
+        with open_table(path, sheet) as table:
+            columns = resolve_columns(table.headers, mapping)
+            validator = BatchValidator(columns, country=country, uf_clp=uf_clp, today=today)
+            for item in local_batches(table, validator, batch_size):
+                out.put(("batch", item))
+        out.put(("end", None))
+    except ReadError as exc:
+        out.put(("read_error", str(exc)))
+    except Exception as exc:  # reported to the importing process, which fails the import
+        out.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def worker_batches(
+    path: Path,
+    sheet: str | None,
+    mapping: Mapping | None,
+    country: str,
+    uf_clp: float,
+    today: date | None,
+    batch_size: int,
+) -> Iterator[Any]:
+    """The same batches as ``importer.local_batches``, produced by a worker process."""
+    context = multiprocessing.get_context("spawn")
+    channel: Any = context.Queue(maxsize=QUEUE_BATCHES)
+    worker = context.Process(
+        target=_produce,
+        args=(channel, path, sheet, mapping, country, uf_clp, today, batch_size),
+        name="asocia-import-reader",
+        daemon=True,
+    )
+    worker.start()
+    try:
+        while True:
+            try:
+                kind, payload = channel.get(timeout=1.0)
+            except queue_module.Empty:
+                if not worker.is_alive():
+                    raise WorkerFailed(
+                        f"the reading process stopped (exit code {worker.exitcode})"
+                    ) from None
+                continue
+            if kind == "batch":
+                yield payload
+            elif kind == "end":
+                return
+            elif kind == "read_error":
+                raise ReadError(payload)
+            else:
+                raise WorkerFailed(payload)
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+        worker.join(timeout=10)
+        channel.close()
