@@ -250,7 +250,7 @@ def _open_jsonl(path: Path) -> Iterator[Table]:
             format="jsonl",
             encoding="utf-8",
             size=path.stat().st_size,
-            _position=f.tell,
+            _position=binary.tell,
         )
     finally:
-        f.close()
+        binary.close()
