@@ -101,6 +101,13 @@ CASES = [
     RouteCase("GET", "/registry/duplicates", STAFF),
     RouteCase(
         "POST",
+        "/registry/{coop}/ilo-type",
+        STAFF,
+        data={"ilo_type": "worker"},
+        route="/registry/{cooperative_id}/ilo-type",
+    ),
+    RouteCase(
+        "POST",
         "/registry/duplicates/decide",
         STAFF,
         data={"keep": "1", "other": "2", "decision": "neither"},

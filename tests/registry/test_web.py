@@ -195,3 +195,36 @@ def test_duplicates_review_and_public_export(web: Web, files: Files) -> None:
     assert "contacto@launion.cl" not in public.text and "Ana Soto" not in public.text
     full = analyst.get("/registry/export", params={"format": "csv"})
     assert "contacto@launion.cl" in full.text
+
+
+def test_ilo_type_override_and_reset_leave_history(web: Web, files: Files) -> None:
+    _load(web, files)
+    analyst = web.login_as("analyst")
+    coop_id = analyst.get("/api/v1/registry/cooperatives", params={"q": "aromos"}).json()["items"][
+        0
+    ]["id"]
+    page = analyst.get(f"/registry/{coop_id}")
+    assert 'data-testid="ilo-form"' in page.text
+    token = web.csrf(analyst)
+    changed = analyst.post(
+        f"/registry/{coop_id}/ilo-type",
+        data={"csrf_token": token, "ilo_type": "multi_stakeholder"},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    detail = analyst.get(f"/api/v1/registry/cooperatives/{coop_id}").json()
+    assert (detail["ilo_type"], detail["ilo_type_overridden"]) == ("multi_stakeholder", True)
+    analyst.post(f"/registry/{coop_id}/ilo-type", data={"csrf_token": token, "ilo_type": ""})
+    detail = analyst.get(f"/api/v1/registry/cooperatives/{coop_id}").json()
+    assert (detail["ilo_type"], detail["ilo_type_overridden"]) == ("producer", False)
+    history = analyst.get(f"/api/v1/registry/cooperatives/{coop_id}/history").json()
+    assert [(h["old_value"], h["new_value"]) for h in history] == [
+        ("multi_stakeholder", "producer"),
+        ("producer", "multi_stakeholder"),
+    ]
+    bad = analyst.post(
+        f"/registry/{coop_id}/ilo-type", data={"csrf_token": token, "ilo_type": "pirate"}
+    )
+    assert bad.status_code == 400
+    field = web.login_as("field")
+    assert 'data-testid="ilo-form"' not in field.get(f"/registry/{coop_id}").text

@@ -196,6 +196,7 @@ def import_file(
                     import_run_id=run_id,
                     source_file=name,
                     write=not dry_run,
+                    bulk=True,
                 )
                 if parallel is None:
                     parallel = path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1

@@ -102,6 +102,7 @@ class RegistryWriter:
         import_run_id: int | None = None,
         source_file: str | None = None,
         write: bool = True,
+        bulk: bool = False,
     ) -> None:
         self.session = session
         self.connection: Connection = session.connection()
@@ -110,10 +111,11 @@ class RegistryWriter:
         self.import_run_id = import_run_id
         self.source_file = source_file
         self.write = write
+        self.bulk = bulk
         self.now = utcnow()
         self.was_empty = self.connection.execute(select(COOPS.c.id).limit(1)).first() is None
         self._deferred_indexes: list[str] = []
-        if self.dialect == "sqlite" and write:
+        if self.dialect == "sqlite" and write and bulk:
             # A page cache big enough for the indexes being written (default: 2 MB) keeps
             # index maintenance in memory; reset by :meth:`finish`.
             self.connection.exec_driver_sql("PRAGMA cache_size=-65536")
@@ -370,7 +372,7 @@ class RegistryWriter:
         self._deferred_indexes = []
         if analyse and self.write:
             self.analyse()
-        if self.dialect == "sqlite" and self.write:
+        if self.dialect == "sqlite" and self.write and self.bulk:
             self.connection.exec_driver_sql("PRAGMA cache_size=-2000")
 
     def analyse(self) -> None:
@@ -536,23 +538,26 @@ def decide_pair(
 
 
 def set_ilo_type(session: Session, cooperative_id: int, ilo_type: str | None, actor: Actor) -> None:
-    """Override (or, with None, reset to the class default) a cooperative's ILO type."""
-    from asocia.registry.vocabulary import default_ilo_type
+    """Override a cooperative's ILO type, or with None go back to its class's default.
 
-    current = (
+    The change is recorded in the history like any other.
+    """
+    from asocia.registry.vocabulary import default_ilo_type, vocabulary
+
+    if ilo_type is not None and ilo_type not in vocabulary("ilo_types").terms:
+        raise ValueError(f"unknown ILO type {ilo_type!r}")
+    current = dict(
         session.connection()
         .execute(select(COOPS).where(COOPS.c.id == cooperative_id))
         .mappings()
         .one()
     )
-    new = ilo_type if ilo_type is not None else default_ilo_type(current["legal_class"])
-    writer = RegistryWriter(session, actor=actor)
-    writer.update(
-        cooperative_id,
-        dict(current),
-        {"ilo_type": new, "ilo_type_overridden": ilo_type is not None}
-        if new != current["ilo_type"] or (ilo_type is not None) != current["ilo_type_overridden"]
-        else {},
+    overridden = ilo_type is not None
+    new = ilo_type if overridden else default_ilo_type(current["legal_class"])
+    if new == current["ilo_type"] and overridden == current["ilo_type_overridden"]:
+        return
+    RegistryWriter(session, actor=actor).update(
+        cooperative_id, current, {"ilo_type": new, "ilo_type_overridden": overridden}
     )
 
 
@@ -564,5 +569,6 @@ __all__ = [
     "decide_pair",
     "merge_cooperatives",
     "record_failed_run",
+    "set_ilo_type",
     "start_import_run",
 ]

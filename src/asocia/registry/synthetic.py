@@ -379,7 +379,9 @@ def load(
             actor=actor,
             columns=[],
         )
-        writer = RegistryWriter(session, actor=actor, import_run_id=run.id, source_file=name)
+        writer = RegistryWriter(
+            session, actor=actor, import_run_id=run.id, source_file=name, bulk=True
+        )
         batch: list[dict[str, Any]] = []
         written = 0
         for number, record in enumerate(generate(n, seed, uf_clp=uf_clp), start=1):

@@ -8,7 +8,6 @@ goes through ``asocia.registry.store`` or the import pipeline.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import shutil
 from pathlib import Path
@@ -28,7 +27,14 @@ from asocia.registry.columns import FIELDS, Mapping, MappingError
 from asocia.registry.export import FORMATS, export
 from asocia.registry.importer import ImportFailed, import_file, preview
 from asocia.registry.readers import ReadError
-from asocia.registry.store import Actor, MergeError, decide_pair, merge_cooperatives
+from asocia.registry.reasons import localized_reason
+from asocia.registry.store import (
+    Actor,
+    MergeError,
+    decide_pair,
+    merge_cooperatives,
+    set_ilo_type,
+)
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
@@ -50,94 +56,6 @@ MEDIA = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated when shown."""
-    return message
-
-
-# Problem reasons come from the domain in English with values inside; each pattern gives the
-# translatable message with named parts, so the report reads in the person's language.
-REASONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p), message)
-    for p, message in (
-        (
-            r"^invalid RUT check digit: expected (?P<expected>\w), found (?P<found>\w)$",
-            N_("invalid RUT check digit: expected %(expected)s, found %(found)s"),
-        ),
-        (r"^not a RUT: .*$", N_("not a RUT: digits and a check digit (0-9 or K) expected")),
-        (r"^invalid check digit .*$", N_("invalid check digit")),
-        (r"^not a valid (?P<kind>[\w.]+): .*$", N_("not a valid %(kind)s")),
-        (r"^empty tax id$", N_("empty tax id")),
-        (r"^not a JSON object$", N_("not a JSON object")),
-        (r"^unknown legal class$", N_("unknown legal class")),
-        (r"^unknown ILO type$", N_("unknown ILO type")),
-        (r"^unknown organisation type$", N_("unknown organisation type")),
-        (r"^unknown legal status$", N_("unknown legal status")),
-        (r"^unknown activity$", N_("unknown activity")),
-        (
-            r"^unknown comuna; did you mean (?P<name>.+)\?$",
-            N_("unknown comuna; did you mean %(name)s?"),
-        ),
-        (r"^unknown comuna$", N_("unknown comuna")),
-        (r"^unknown region$", N_("unknown region")),
-        (
-            r"^not an ISO 3166-1 two-letter country code$",
-            N_("not an ISO 3166-1 two-letter country code"),
-        ),
-        (r"^not an ISIC Rev\.4 section \(A to U\)$", N_("not an ISIC Rev.4 section (A to U)")),
-        (r"^not an ISO 4217 currency code$", N_("not an ISO 4217 currency code")),
-        (r"^not a plausible year$", N_("not a plausible year")),
-        (r"^a count cannot be negative$", N_("a count cannot be negative")),
-        (r"^a negative amount$", N_("a negative amount")),
-        (r"^not a number.*$", N_("not a number")),
-        (r"^not a whole number$", N_("not a whole number")),
-        (r"^not a calendar date$", N_("not a calendar date")),
-        (
-            r"^not a date \(a number.*$",
-            N_("not a date (a number too small or large to be an Excel date)"),
-        ),
-        (r"^not a date.*$", N_("not a date (expected dd-mm-yyyy, dd/mm/yyyy or yyyy-mm-dd)")),
-        (r"^legal name is required$", N_("legal name is required")),
-        (r"^tax id or registry number is required$", N_("tax id or registry number is required")),
-        (
-            r"^members by sex \((?P<by_sex>\d+)\) exceed the total \((?P<total>\d+)\)$",
-            N_("members by sex (%(by_sex)s) exceed the total (%(total)s)"),
-        ),
-        (r"^date in the future$", N_("date in the future")),
-        (
-            r"^dissolution \((?P<date>[\d-]+)\) before constitution \((?P<constituted>[\d-]+)\)$",
-            N_("dissolution (%(date)s) before constitution (%(constituted)s)"),
-        ),
-        (
-            r"^cancellation \((?P<date>[\d-]+)\) before constitution \((?P<constituted>[\d-]+)\)$",
-            N_("cancellation (%(date)s) before constitution (%(constituted)s)"),
-        ),
-        (r"^not an email address$", N_("not an email address")),
-        (
-            r"^region does not match the comuna's region \((?P<region>.+)\)$",
-            N_("region does not match the comuna's region (%(region)s)"),
-        ),
-        (
-            r"^duplicate key inside the file \(first on line (?P<line>\d+)\)$",
-            N_("duplicate key inside the file (first on line %(line)s)"),
-        ),
-        (
-            r"^registry number already belongs to another cooperative \(tax id (?P<tax_id>.+)\)$",
-            N_("registry number already belongs to another cooperative (tax id %(tax_id)s)"),
-        ),
-    )
-]
-
-
-def localized_reason(reason: str, gettext: Any) -> str:
-    """``reason`` in the language of ``gettext`` (unchanged when no pattern knows it)."""
-    for pattern, message in REASONS:
-        match = pattern.match(reason)
-        if match:
-            return str(gettext(message) % match.groupdict())
-    return reason
 
 
 def _actor(principal: Principal) -> Actor:
@@ -597,6 +515,23 @@ def export_file(
     return FileResponse(out, media_type=MEDIA[fmt], filename=name)
 
 
+@router.post("/registry/{cooperative_id}/ilo-type")
+def override_ilo_type(
+    cooperative_id: int,
+    ilo_type: str = Form(""),
+    principal: Principal = EDIT,
+    session: Session = Depends(get_session),
+) -> Response:
+    """Set a cooperative's ILO type, or (empty) go back to its class's default."""
+    if queries.get_cooperative(session, principal, cooperative_id) is None:
+        raise HTTPException(404, "no such cooperative")
+    try:
+        set_ilo_type(session, cooperative_id, ilo_type or None, _actor(principal))
+    except ValueError:
+        raise HTTPException(400, "unknown ILO type") from None
+    return RedirectResponse(f"/registry/{cooperative_id}", status_code=303)
+
+
 @router.get("/registry/{cooperative_id}")
 def cooperative_page(
     cooperative_id: int,
@@ -615,6 +550,7 @@ def cooperative_page(
         "registry/detail.html",
         {
             "coop": _labels(data, lang),
+            "ilo_types": _choices(lang)["ilo_types"],
             "history": queries.history(session, principal, cooperative_id),
             "run": run,
             "can_personal": data["contact"] is not None
