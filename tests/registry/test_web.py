@@ -139,6 +139,7 @@ def test_import_wizard_upload_preview_validate_confirm(web: Web, files: Files) -
     status = _wait_for_job(analyst, confirmed.headers["location"])
     assert status["status"] == "done", status
     assert (status["result"]["created"], status["result"]["flagged"]) == (2, 1)
+    assert analyst.get(preview_url).status_code == 404  # the upload is removed once imported
     run_page = analyst.get(status["result"]["url"])
     assert run_page.status_code == 200 and "registro.csv" in run_page.text
     assert "no es un número" in run_page.text
@@ -193,8 +194,11 @@ def test_duplicates_review_and_public_export(web: Web, files: Files) -> None:
     public = analyst.get("/registry/export", params={"format": "csv", "public": "true"})
     assert public.status_code == 200 and "Los Aromos" in public.text
     assert "contacto@launion.cl" not in public.text and "Ana Soto" not in public.text
+    exports = web.app.state.settings.upload_dir / "exports"
+    before = set(exports.glob("*"))
     full = analyst.get("/registry/export", params={"format": "csv"})
     assert "contacto@launion.cl" in full.text
+    assert set(exports.glob("*")) == before  # each export file is removed once sent
 
 
 def test_ilo_type_override_and_reset_leave_history(web: Web, files: Files) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from asocia.auth.policy import Permission, Principal, can
 from asocia.db.models.registry import ImportRun
@@ -440,15 +441,20 @@ def confirm_import(
         raise HTTPException(400, "bad mapping") from None
 
     def work(db: Database, job_id: int, progress: Progress) -> dict[str, Any]:
-        result = _run_import(
-            db,
-            path,
-            chosen,
-            dry_run=False,
-            principal=principal,
-            settings=settings,
-            progress=_job_progress(db, progress, dry_run=False),
-        )
+        try:
+            result = _run_import(
+                db,
+                path,
+                chosen,
+                dry_run=False,
+                principal=principal,
+                settings=settings,
+                progress=_job_progress(db, progress, dry_run=False),
+            )
+        finally:
+            # The run keeps the report; the uploaded file is not needed once imported.
+            path.unlink(missing_ok=True)
+            path.with_suffix(".name").unlink(missing_ok=True)
         return {
             **result.summary(),
             "import_run_id": result.import_run_id,
@@ -512,7 +518,9 @@ def export_file(
     out = folder / f"{secrets.token_urlsafe(8)}.{fmt}"
     export(session, principal, out, fmt=fmt, public=public)
     name = f"registro_cooperativas{'_publico' if public else ''}.{fmt}"
-    return FileResponse(out, media_type=MEDIA[fmt], filename=name)
+    return FileResponse(
+        out, media_type=MEDIA[fmt], filename=name, background=BackgroundTask(out.unlink)
+    )
 
 
 @router.post("/registry/{cooperative_id}/ilo-type")
