@@ -9,6 +9,7 @@ import typer
 from asocia.cli.common import console, load_settings, open_database, print_json, progress
 from asocia.registry import synthetic
 from asocia.registry.synthetic_files import write_files
+from asocia.stats.summary import warm as warm_statistics_summary
 
 app = typer.Typer(
     help="Synthetic demonstration data calibrated to Chile's cooperative registry.",
@@ -39,6 +40,9 @@ def demo(
             if_empty=if_empty,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+        if written:
+            bar.update(task, description="statistics summary")
+            warm_statistics_summary(db, uf_clp=settings.uf_clp)
     if as_json:
         print_json({"written": written, "seed": seed})
     elif written:

@@ -19,6 +19,7 @@ from asocia.registry.export import export as export_registry
 from asocia.registry.importer import ImportFailed, import_file
 from asocia.registry.readers import ReadError
 from asocia.registry.store import Actor, MergeError, merge_cooperatives
+from asocia.stats.summary import warm as warm_statistics_summary
 
 app = typer.Typer(
     help="The cooperative registry: import, export, duplicates.", no_args_is_help=True
@@ -74,6 +75,9 @@ def import_(
             fail(str(exc))
         except ImportFailed as exc:
             fail(str(exc), code=1)
+        if not dry_run and (result.created or result.updated):
+            bar.update(task, description="updating the statistics summary")
+            warm_statistics_summary(db, uf_clp=settings.uf_clp)
     if report:
         with report.open("w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)

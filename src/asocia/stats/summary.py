@@ -24,6 +24,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -45,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from asocia.db.models import Cooperative
 from asocia.db.models.stats import CUBE_TABLES, stats_summary_state
+from asocia.db.session import Database
 from asocia.stats import concentration as conc
 from asocia.stats.definitions import Definitions
 from asocia.stats.dimensions import MEASURE_INPUTS, MEASURES, StatsContext, dimension
@@ -222,6 +224,18 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
         .values(fingerprint=fingerprint(session, context, definitions), cooperatives=int(count))
     )
     return int(count)
+
+
+def warm(database: Database, *, uf_clp: float) -> None:
+    """Bring the summary up to date now, in its own transaction.
+
+    Imports call this when they finish, so that the first dashboard visitor after a large
+    import does not wait for the rebuild.
+    """
+    from asocia.stats.definitions import load_definitions
+
+    with database.session() as session:
+        Summary.fresh(session, StatsContext(uf_clp=uf_clp, as_of=date.today()), load_definitions())
 
 
 class Summary:

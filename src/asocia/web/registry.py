@@ -39,6 +39,7 @@ from asocia.registry.store import (
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
+from asocia.stats.summary import warm as warm_statistics_summary
 from asocia.web.deps import get_database, get_session, get_settings, require
 from asocia.web.templating import language, render, translator
 
@@ -301,8 +302,9 @@ def _run_import(
     principal: Principal,
     settings: Settings,
     progress: Progress | None,
+    warm_statistics: bool = False,
 ) -> Any:
-    return import_file(
+    result = import_file(
         database,
         path,
         mapping=mapping,
@@ -312,6 +314,11 @@ def _run_import(
         progress=progress,
         source_name=_original_name(path),
     )
+    if warm_statistics and not dry_run and (result.created or result.updated):
+        # A background import also rebuilds the statistics summary, so that the next
+        # dashboard visitor does not wait for it.
+        warm_statistics_summary(database, uf_clp=settings.uf_clp)
+    return result
 
 
 def _job_progress(database: Database, progress: Progress, *, dry_run: bool) -> Progress | None:
@@ -450,6 +457,7 @@ def confirm_import(
                 principal=principal,
                 settings=settings,
                 progress=_job_progress(db, progress, dry_run=False),
+                warm_statistics=True,
             )
         finally:
             # The run keeps the report; the uploaded file is not needed once imported.
@@ -702,6 +710,7 @@ def api_import(
                 principal=principal,
                 settings=settings,
                 progress=_job_progress(db, progress, dry_run=dry_run),
+                warm_statistics=True,
             )
             return {**result.summary(), "import_run_id": result.import_run_id}
 
