@@ -630,6 +630,21 @@ def api_create(
             actor=_actor(principal),
             source="api",
         )
+    except store.DiagnosisInputError as exc:
+        session.rollback()
+        raise _invalid(exc) from None
+    return _save_and_report(request, session, diagnosis, instrument, body)
+
+
+def _save_and_report(
+    request: Request,
+    session: Session,
+    diagnosis: Diagnosis,
+    instrument: Instrument,
+    body: DiagnosisIn | AnswersIn,
+) -> dict[str, Any]:
+    """Merge the body's answers into ``diagnosis`` (submitting if asked) and report it."""
+    try:
         store.save_answers(
             session,
             diagnosis,
@@ -669,21 +684,7 @@ def api_update(
 ) -> dict[str, Any]:
     """Merge answers into a diagnosis; ``submit`` checks required answers and submits."""
     diagnosis = _get(session, principal, diagnosis_id)
-    instrument = queries.instrument_of(diagnosis)
-    try:
-        store.save_answers(
-            session,
-            diagnosis,
-            instrument,
-            _answers(body.answers),
-            body.comments,
-            submit=body.submit,
-            lang=language(request),
-        )
-    except store.DiagnosisInputError as exc:
-        session.rollback()
-        raise _invalid(exc) from None
-    return report_data(session, diagnosis, language(request))
+    return _save_and_report(request, session, diagnosis, queries.instrument_of(diagnosis), body)
 
 
 @api_router.patch("/diagnoses/{diagnosis_id}/actions/{action_id}")
