@@ -21,6 +21,7 @@ from asocia.web.deps import LoginRequired, csrf_protect
 from asocia.web.security import (
     CSRF_COOKIE,
     LANGUAGE_COOKIE,
+    cookies_secure,
     new_csrf_seed,
     resolve_secret_key,
 )
@@ -80,10 +81,6 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def _secure(request: Request, settings: Settings) -> bool:
-    return settings.force_secure_cookies or request.url.scheme == "https"
-
-
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
     @app.middleware("http")
     async def language_and_csrf_cookie(
@@ -101,7 +98,7 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
                 request.state.csrf_seed,
                 httponly=True,
                 samesite="lax",
-                secure=_secure(request, settings),
+                secure=cookies_secure(settings, request.url.scheme),
             )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -23,7 +23,7 @@ from asocia.web.deps import (
     login_window,
     require,
 )
-from asocia.web.security import LANGUAGE_COOKIE, SESSION_COOKIE
+from asocia.web.security import LANGUAGE_COOKIE, SESSION_COOKIE, cookies_secure
 from asocia.web.templating import render, translator
 
 router = APIRouter()
@@ -42,7 +42,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _secure(request: Request) -> bool:
-    return bool(get_settings(request).force_secure_cookies or request.url.scheme == "https")
+    return cookies_secure(get_settings(request), request.url.scheme)
 
 
 # --- pages -------------------------------------------------------------------------------------

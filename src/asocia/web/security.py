@@ -47,6 +47,11 @@ def resolve_secret_key(settings: Settings, database: Database) -> str:
         return stored.value
 
 
+def cookies_secure(settings: Settings, scheme: str) -> bool:
+    """Whether cookies get the ``Secure`` flag: over HTTPS (as the proxy reports it) or forced."""
+    return settings.force_secure_cookies or scheme == "https"
+
+
 def new_csrf_seed() -> str:
     """A fresh random value for the CSRF cookie."""
     return secrets.token_urlsafe(24)
