@@ -99,7 +99,7 @@ def test_import_wizard_upload_preview_validate_confirm(web: Web, files: Files) -
     path = files.csv(
         [
             ["76.086.428-5", "Cooperativa Uno", "12", "azul"],
-            ["1-2", "Cooperativa Mala", "3", ""],
+            ["1.234.567-5", "Cooperativa Mala", "3", ""],
             ["65.000.012-9", "Cooperativa Dos", "muchos", ""],
         ],
         header=["Código", "Razón Social", "Socios", "Color"],

@@ -51,6 +51,10 @@ def _rut(value: str) -> str:
     body, check = compact[:-1].lstrip("0"), compact[-1]
     if not body:
         raise InvalidTaxId("not a RUT: expected digits and a check digit (0-9 or K)")
+    if len(body) not in (7, 8):
+        # python-stdnum's rule too: a RUT has 7 or 8 digits before its check digit (a
+        # zero-padded one is read without its padding).
+        raise InvalidTaxId("not a RUT: 7 or 8 digits expected before the check digit")
     total = 0
     factor = 2
     for digit in reversed(body):
@@ -93,7 +97,7 @@ def fast_rut(value: str) -> str | None:
     if not dash or not body.isdigit() or len(body) > 9 or len(check) != 1:
         return None
     number = int(body)
-    if number == 0:
+    if not 1_000_000 <= number <= 99_999_999:
         return None
     total = (
         _LOW[number % 10_000]
