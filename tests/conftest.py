@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -28,6 +29,11 @@ from asocia.db.migrate import upgrade
 from asocia.settings import Settings
 from asocia.web import create_app
 from asocia.web.security import CSRF_COOKIE, csrf_token_for
+
+# Property tests: no per-example deadline (a loaded CI machine is not a failure), and a
+# failing example is printed so that it can be replayed.
+hypothesis_settings.register_profile("asocia", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("asocia")
 
 # Cheap argon2 parameters in tests: the real ones cost ~0.1 s a hash, and tests hash a lot.
 passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
