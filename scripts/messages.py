@@ -58,6 +58,7 @@ def update(domain: str, lang: str = "es") -> list[str]:
     if path.exists():
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=lang, domain=domain)
+        template.creation_date = catalog.creation_date  # no churn when nothing changed
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
     else:

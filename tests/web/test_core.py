@@ -233,3 +233,14 @@ def test_job_progress_is_read_from_the_database(web: Web) -> None:
     assert status["done"] == 5 and status["total"] == 10
     # Another person's job is not visible.
     assert web.login_as("analyst").get(f"/api/v1/jobs/{job_id}").status_code == 404
+
+
+def test_a_cooperative_representative_is_led_to_its_own_cooperative(web: Web) -> None:
+    own = web.make_cooperative(legal_name="Cooperativa Propia")
+    client = web.login_as("coop", cooperative_id=own)
+    home = client.get("/").text
+    assert f'href="/registry/{own}"' in home
+    assert "Mi cooperativa" in home
+    assert 'href="/registry"' not in home
+    analyst_home = web.login_as("analyst").get("/").text
+    assert 'href="/registry"' in analyst_home and "Mi cooperativa" not in analyst_home
