@@ -200,8 +200,14 @@ def import_file(
                 )
                 if parallel is None:
                     parallel = path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+                # With a reading process, this one checks the keys used twice in the file: the
+                # reader validates (the larger share of the work), this one writes, and the
+                # key check balances the two.
                 source = (
-                    worker_batches(path, sheet, mapping, country, uf_clp, today, batch_size)
+                    checked_keys(
+                        worker_batches(path, sheet, mapping, country, uf_clp, today, batch_size),
+                        validator,
+                    )
                     if parallel
                     else local_batches(table, validator, batch_size)
                 )
@@ -240,14 +246,24 @@ def import_file(
 BatchSource = Iterator[tuple[Batch, int, int]]  # (batch, rows in it, reader position)
 
 
-def local_batches(table: Any, validator: BatchValidator, batch_size: int) -> BatchSource:
-    """Validated batches of ``table``, keys used twice in the file already rejected."""
+def local_batches(
+    table: Any, validator: BatchValidator, batch_size: int, *, check_keys: bool = True
+) -> BatchSource:
+    """Validated batches of ``table``, keys used twice in the file rejected if ``check_keys``."""
+    source = (
+        (validator.validate(chunk), len(chunk), table.position())
+        for chunk in _batches(table.rows, batch_size)
+    )
+    return checked_keys(source, validator) if check_keys else source
+
+
+def checked_keys(source: BatchSource, validator: BatchValidator) -> BatchSource:
+    """``source``'s batches with the keys already used earlier in the file rejected."""
     # Keys seen so far, to reject a key used twice instead of failing the transaction.
     seen = SeenKeys(validator.country)
-    for chunk in _batches(table.rows, batch_size):
-        batch = validator.validate(chunk)
+    for batch, count, position in source:
         _reject_repeated_keys(batch, validator, seen)
-        yield batch, len(chunk), table.position()
+        yield batch, count, position
 
 
 def _run(

@@ -2,9 +2,8 @@
 
 The import is CPU-bound on both sides (Python validation; driver binding and index building),
 so on a machine with two or more cores a worker process reads and validates batches and sends
-them through a bounded queue, while the importing process only writes. The worker holds the
-keys seen so far in the file; the transaction stays in the importing process, so "all or
-nothing" is unchanged.
+them through a bounded queue, while the importing process checks the keys used twice in the file
+and writes. The transaction stays in the importing process, so "all or nothing" is unchanged.
 """
 
 from __future__ import annotations
@@ -47,7 +46,7 @@ def _produce(
         with open_table(path, sheet) as table:
             columns = resolve_columns(table.headers, mapping)
             validator = BatchValidator(columns, country=country, uf_clp=uf_clp, today=today)
-            for item in local_batches(table, validator, batch_size):
+            for item in local_batches(table, validator, batch_size, check_keys=False):
                 out.put(("batch", item))
         out.put(("end", None))
     except ReadError as exc:
