@@ -244,3 +244,6 @@ def test_a_cooperative_representative_is_led_to_its_own_cooperative(web: Web) ->
     assert 'href="/registry"' not in home
     analyst_home = web.login_as("analyst").get("/").text
     assert 'href="/registry"' in analyst_home and "Mi cooperativa" not in analyst_home
+    page = client.get(f"/registry/{own}").text
+    assert 'href="/registry"' not in page  # no way back to a list it may not browse
+    assert f'href="/diagnosis?cooperative={own}"' in page
