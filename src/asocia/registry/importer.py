@@ -200,12 +200,14 @@ def import_file(
                 )
                 if parallel is None:
                     parallel = path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
-                # With a reading process, this one checks the keys used twice in the file: the
-                # reader validates (the larger share of the work), this one writes, and the
-                # key check balances the two.
+                # With a reading process, this one checks the keys used twice in the file (and
+                # validates the batches the reader hands over raw when this one would wait):
+                # the two processes share the work rather than one waiting for the other.
                 source = (
                     checked_keys(
-                        worker_batches(path, sheet, mapping, country, uf_clp, today, batch_size),
+                        worker_batches(
+                            path, sheet, mapping, country, uf_clp, today, batch_size, validator
+                        ),
                         validator,
                     )
                     if parallel
@@ -246,15 +248,13 @@ def import_file(
 BatchSource = Iterator[tuple[Batch, int, int]]  # (batch, rows in it, reader position)
 
 
-def local_batches(
-    table: Any, validator: BatchValidator, batch_size: int, *, check_keys: bool = True
-) -> BatchSource:
-    """Validated batches of ``table``, keys used twice in the file rejected if ``check_keys``."""
+def local_batches(table: Any, validator: BatchValidator, batch_size: int) -> BatchSource:
+    """Validated batches of ``table``, keys used twice in the file already rejected."""
     source = (
         (validator.validate(chunk), len(chunk), table.position())
         for chunk in _batches(table.rows, batch_size)
     )
-    return checked_keys(source, validator) if check_keys else source
+    return checked_keys(source, validator)
 
 
 def checked_keys(source: BatchSource, validator: BatchValidator) -> BatchSource:

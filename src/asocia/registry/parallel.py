@@ -18,6 +18,7 @@ from typing import Any
 
 from asocia.registry.columns import Mapping
 from asocia.registry.readers import ReadError
+from asocia.registry.validation import BatchValidator
 
 QUEUE_BATCHES = 4  # batches in flight: bounds the memory both processes use
 
@@ -28,6 +29,7 @@ class WorkerFailed(RuntimeError):
 
 def _produce(
     out: Any,
+    hungry: Any,
     path: Path,
     sheet: str | None,
     mapping: Mapping | None,
@@ -37,17 +39,25 @@ def _produce(
     batch_size: int,
 ) -> None:
     from asocia.registry.columns import resolve_columns
-    from asocia.registry.importer import local_batches
+    from asocia.registry.importer import _batches
     from asocia.registry.readers import open_table
     from asocia.registry.validation import BatchValidator
 
-    gc.disable()  # as in the importing process: no cycles, and the key maps grow large
+    gc.disable()  # as in the importing process: no cycles, and the memos grow large
     try:
         with open_table(path, sheet) as table:
             columns = resolve_columns(table.headers, mapping)
             validator = BatchValidator(columns, country=country, uf_clp=uf_clp, today=today)
-            for item in local_batches(table, validator, batch_size, check_keys=False):
-                out.put(("batch", item))
+            for chunk in _batches(table.rows, batch_size):
+                position = table.position()
+                if hungry.is_set():
+                    # The importing process ran out of batches and waited: it validates this
+                    # one itself while this process reads and validates the next (validation is
+                    # deterministic, so either process gives the same batch).
+                    hungry.clear()
+                    out.put(("rows", (chunk, position)))
+                else:
+                    out.put(("batch", (validator.validate(chunk), len(chunk), position)))
         out.put(("end", None))
     except ReadError as exc:
         out.put(("read_error", str(exc)))
@@ -63,13 +73,17 @@ def worker_batches(
     uf_clp: float,
     today: date | None,
     batch_size: int,
+    validator: BatchValidator,
 ) -> Iterator[Any]:
-    """The same batches as ``importer.local_batches``, produced by a worker process."""
+    """Validated batches as ``importer.local_batches`` gives them before its key check, read
+    (and mostly validated) by a worker process; ``validator``, the same as the worker's,
+    validates those it hands over raw."""
     context = multiprocessing.get_context("spawn")
     channel: Any = context.Queue(maxsize=QUEUE_BATCHES)
+    hungry = context.Event()  # set by this process when it found no batch waiting
     worker = context.Process(
         target=_produce,
-        args=(channel, path, sheet, mapping, country, uf_clp, today, batch_size),
+        args=(channel, hungry, path, sheet, mapping, country, uf_clp, today, batch_size),
         name="asocia-import-reader",
         daemon=True,
     )
@@ -77,8 +91,14 @@ def worker_batches(
     try:
         while True:
             try:
-                kind, payload = channel.get(timeout=1.0)
+                kind, payload = channel.get_nowait()
             except queue_module.Empty:
+                hungry.set()
+                try:
+                    kind, payload = channel.get(timeout=1.0)
+                except queue_module.Empty:
+                    kind = None
+            if kind is None:
                 if not worker.is_alive():
                     raise WorkerFailed(
                         f"the reading process stopped (exit code {worker.exitcode})"
@@ -86,6 +106,9 @@ def worker_batches(
                 continue
             if kind == "batch":
                 yield payload
+            elif kind == "rows":
+                chunk, position = payload
+                yield validator.validate(chunk), len(chunk), position
             elif kind == "end":
                 return
             elif kind == "read_error":
