@@ -200,19 +200,32 @@ def import_file(
                 )
                 if parallel is None:
                     parallel = path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
-                # With a reading process, this one checks the keys used twice in the file (and
-                # validates the batches the reader hands over raw when this one would wait):
-                # the two processes share the work rather than one waiting for the other.
-                source = (
-                    checked_keys(
+                if not parallel:
+                    source = local_batches(table, validator, batch_size)
+                elif writer.dialect == "sqlite":
+                    # SQLite writes in this process, faster than the reader reads and validates:
+                    # this one checks the keys used twice in the file, and validates the batches
+                    # the reader hands over raw when this one would wait.
+                    source = checked_keys(
                         worker_batches(
                             path, sheet, mapping, country, uf_clp, today, batch_size, validator
                         ),
                         validator,
                     )
-                    if parallel
-                    else local_batches(table, validator, batch_size)
-                )
+                else:
+                    # PostgreSQL's server process takes its share of the cores too: the writing
+                    # side is the slower one, so the reader does all the rest.
+                    source = worker_batches(
+                        path,
+                        sheet,
+                        mapping,
+                        country,
+                        uf_clp,
+                        today,
+                        batch_size,
+                        validator,
+                        share=False,
+                    )
                 _run(source, validator, writer, result, progress, table.size)
                 if dry_run:
                     session.rollback()

@@ -37,9 +37,10 @@ def _produce(
     uf_clp: float,
     today: date | None,
     batch_size: int,
+    share: bool,
 ) -> None:
     from asocia.registry.columns import resolve_columns
-    from asocia.registry.importer import _batches
+    from asocia.registry.importer import _batches, local_batches
     from asocia.registry.readers import open_table
     from asocia.registry.validation import BatchValidator
 
@@ -48,6 +49,11 @@ def _produce(
         with open_table(path, sheet) as table:
             columns = resolve_columns(table.headers, mapping)
             validator = BatchValidator(columns, country=country, uf_clp=uf_clp, today=today)
+            if not share:
+                for item in local_batches(table, validator, batch_size):
+                    out.put(("batch", item))
+                out.put(("end", None))
+                return
             for chunk in _batches(table.rows, batch_size):
                 position = table.position()
                 if hungry.is_set():
@@ -74,16 +80,21 @@ def worker_batches(
     today: date | None,
     batch_size: int,
     validator: BatchValidator,
+    *,
+    share: bool = True,
 ) -> Iterator[Any]:
-    """Validated batches as ``importer.local_batches`` gives them before its key check, read
-    (and mostly validated) by a worker process; ``validator``, the same as the worker's,
-    validates those it hands over raw."""
+    """The batches of ``importer.local_batches``, read and validated by a worker process.
+
+    With ``share``, the worker leaves the check of keys used twice to the caller, and hands
+    over raw the batches read while the caller was waiting, which ``validator`` (the same as
+    the worker's) validates here. Without it, the worker does all of that itself.
+    """
     context = multiprocessing.get_context("spawn")
     channel: Any = context.Queue(maxsize=QUEUE_BATCHES)
     hungry = context.Event()  # set by this process when it found no batch waiting
     worker = context.Process(
         target=_produce,
-        args=(channel, hungry, path, sheet, mapping, country, uf_clp, today, batch_size),
+        args=(channel, hungry, path, sheet, mapping, country, uf_clp, today, batch_size, share),
         name="asocia-import-reader",
         daemon=True,
     )
