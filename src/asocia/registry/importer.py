@@ -202,29 +202,15 @@ def import_file(
                     parallel = path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
                 if not parallel:
                     source = local_batches(table, validator, batch_size)
-                elif writer.dialect == "sqlite":
-                    # SQLite writes in this process, faster than the reader reads and validates:
-                    # this one checks the keys used twice in the file, and validates the batches
-                    # the reader hands over raw when this one would wait.
+                else:
+                    # This process checks the keys used twice in the file, and validates the
+                    # batches the reader hands over raw when this one would wait: the reader
+                    # and the writer share the work rather than one waiting for the other.
                     source = checked_keys(
                         worker_batches(
                             path, sheet, mapping, country, uf_clp, today, batch_size, validator
                         ),
                         validator,
-                    )
-                else:
-                    # PostgreSQL's server process takes its share of the cores too: the writing
-                    # side is the slower one, so the reader does all the rest.
-                    source = worker_batches(
-                        path,
-                        sheet,
-                        mapping,
-                        country,
-                        uf_clp,
-                        today,
-                        batch_size,
-                        validator,
-                        share=False,
                     )
                 _run(source, validator, writer, result, progress, table.size)
                 if dry_run:

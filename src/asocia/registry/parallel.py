@@ -3,7 +3,10 @@
 The import is CPU-bound on both sides (Python validation; driver binding and index building),
 so on a machine with two or more cores a worker process reads and validates batches and sends
 them through a bounded queue, while the importing process checks the keys used twice in the file
-and writes. The transaction stays in the importing process, so "all or nothing" is unchanged.
+and writes. When the importing process finds no batch waiting, the worker hands it the next one
+raw, to validate itself: the two share the work whichever side is faster (SQLite or PostgreSQL,
+a busy machine). The transaction stays in the importing process, so "all or nothing" is
+unchanged.
 """
 
 from __future__ import annotations
@@ -37,10 +40,9 @@ def _produce(
     uf_clp: float,
     today: date | None,
     batch_size: int,
-    share: bool,
 ) -> None:
     from asocia.registry.columns import resolve_columns
-    from asocia.registry.importer import _batches, local_batches
+    from asocia.registry.importer import _batches
     from asocia.registry.readers import open_table
     from asocia.registry.validation import BatchValidator
 
@@ -49,11 +51,6 @@ def _produce(
         with open_table(path, sheet) as table:
             columns = resolve_columns(table.headers, mapping)
             validator = BatchValidator(columns, country=country, uf_clp=uf_clp, today=today)
-            if not share:
-                for item in local_batches(table, validator, batch_size):
-                    out.put(("batch", item))
-                out.put(("end", None))
-                return
             for chunk in _batches(table.rows, batch_size):
                 position = table.position()
                 if hungry.is_set():
@@ -80,21 +77,19 @@ def worker_batches(
     today: date | None,
     batch_size: int,
     validator: BatchValidator,
-    *,
-    share: bool = True,
 ) -> Iterator[Any]:
-    """The batches of ``importer.local_batches``, read and validated by a worker process.
+    """The batches of ``importer.local_batches`` before its key check (left to the caller),
+    read and mostly validated by a worker process.
 
-    With ``share``, the worker leaves the check of keys used twice to the caller, and hands
-    over raw the batches read while the caller was waiting, which ``validator`` (the same as
-    the worker's) validates here. Without it, the worker does all of that itself.
+    The worker hands over raw the batches it read while the caller was waiting for one;
+    ``validator`` (the same as the worker's: validation is deterministic) validates them here.
     """
     context = multiprocessing.get_context("spawn")
     channel: Any = context.Queue(maxsize=QUEUE_BATCHES)
     hungry = context.Event()  # set by this process when it found no batch waiting
     worker = context.Process(
         target=_produce,
-        args=(channel, hungry, path, sheet, mapping, country, uf_clp, today, batch_size, share),
+        args=(channel, hungry, path, sheet, mapping, country, uf_clp, today, batch_size),
         name="asocia-import-reader",
         daemon=True,
     )

@@ -135,13 +135,16 @@ class RegistryWriter:
                 for name, _ in found:
                     self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
         elif self.dialect == "postgresql" and write and bulk and self.was_empty:
-            # The first load of an empty registry: maintaining the non-unique indexes row by
-            # row costs most of a COPY's time, building them once at the end a fraction of it.
-            # They are dropped inside the import's transaction (PostgreSQL's DDL is
+            # The first load of an empty registry: maintaining the indexes row by row costs
+            # most of a COPY's time, building them once at the end a fraction of it. The
+            # secondary indexes, the unique constraints on the keys and the contacts' foreign
+            # key are dropped inside the import's transaction (PostgreSQL's DDL is
             # transactional: a failed import gets them back with the rollback) and created
-            # again before commit. DROP INDEX locks the table, so readers of the registry wait
-            # until this first load commits — acceptable for an empty registry, and never the
-            # case for later imports. The unique constraints stay: they back the upsert keys.
+            # again before commit, which checks them over the whole table at once: a key used
+            # twice (the import rejects those rows first) or a contact without its
+            # cooperative would fail the import, writing nothing. Dropping them locks the
+            # tables, so readers of the registry wait until this first load commits —
+            # acceptable for an empty registry, and never the case for later imports.
             self.connection.exec_driver_sql("LOCK TABLE cooperatives IN ACCESS EXCLUSIVE MODE")
             # Re-checked under the lock: another import may have filled it meanwhile.
             self.was_empty = self.connection.execute(select(COOPS.c.id).limit(1)).first() is None
@@ -155,6 +158,17 @@ class RegistryWriter:
                 self._deferred_indexes = [sql for _, sql in found]
                 for name, _ in found:
                     self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
+                constraints = self.connection.exec_driver_sql(
+                    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                    "FROM pg_constraint WHERE (conrelid = 'cooperatives'::regclass "
+                    "AND contype = 'u') OR (conrelid = 'cooperative_contacts'::regclass "
+                    "AND contype = 'f') ORDER BY contype DESC, conname"
+                ).fetchall()
+                for table, name, definition in constraints:
+                    self.connection.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                    self._deferred_indexes.append(
+                        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+                    )
         self._next_id: int | None = None
 
     # -- creation --------------------------------------------------------------------------
