@@ -6,7 +6,7 @@ Each capability lists its routes in ``tests/<capability>/authz.py`` as ``CASES``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,3 +50,17 @@ class MatrixContext:
     user_id: int | None
     own_cooperative: int
     other_cooperative: int
+
+
+def iter_routes(routes: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every route of an app with its full path, inside included routers too.
+
+    FastAPI keeps an included router as one entry of ``app.routes`` (with its prefix), so a
+    flat walk of ``app.routes`` would see none of the capability routes.
+    """
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from iter_routes(included.routes, prefix + route.include_context.prefix)
+        elif hasattr(route, "path"):
+            yield prefix + route.path, route

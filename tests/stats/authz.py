@@ -15,4 +15,6 @@ CASES = [
     RouteCase(
         "GET", "/api/v1/stats/crosstab?rows=region", EVERYONE, route="/api/v1/stats/crosstab"
     ),
+    RouteCase("GET", "/stats/diagnosis.csv", STAFF),
+    RouteCase("GET", "/api/v1/stats/diagnosis", STAFF),
 ]

@@ -12,6 +12,7 @@ from asocia.auth import accounts
 from asocia.db.models import User
 from asocia.db.session import Database
 from asocia.web.security import LANGUAGE_COOKIE, SESSION_COOKIE
+from tests.authz import iter_routes
 from tests.conftest import TEST_PASSWORD, Web
 
 
@@ -247,3 +248,22 @@ def test_a_cooperative_representative_is_led_to_its_own_cooperative(web: Web) ->
     page = client.get(f"/registry/{own}").text
     assert 'href="/registry"' not in page  # no way back to a list it may not browse
     assert f'href="/diagnosis?cooperative={own}"' in page
+
+
+def test_every_route_commits_before_it_answers(web: Web) -> None:
+    """A write must be committed before the response leaves (see ``deps.SESSION``)."""
+    from fastapi.routing import APIRoute
+
+    from asocia.web.deps import get_session
+
+    late = []
+    routes = [r for _path, r in iter_routes(web.app.routes) if isinstance(r, APIRoute)]
+    assert len(routes) > 60
+    for route in routes:
+        stack = list(route.dependant.dependencies)
+        while stack:
+            dependency = stack.pop()
+            if dependency.call is get_session and dependency.scope != "function":
+                late.append(route.path)
+            stack.extend(dependency.dependencies)
+    assert not late, f"routes whose session commits after the response: {sorted(set(late))}"

@@ -17,8 +17,8 @@ from asocia.auth.policy import Permission, Principal, Role, can
 from asocia.db.models import Cooperative, User
 from asocia.settings import LANGUAGES
 from asocia.web.deps import (
+    SESSION,
     get_database,
-    get_session,
     get_settings,
     login_window,
     require,
@@ -49,9 +49,7 @@ def _secure(request: Request) -> bool:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(
-    request: Request, principal: Principal = PUBLIC, session: Session = Depends(get_session)
-) -> Response:
+def home(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
     """Home page: what the observatory is and where to go."""
     active = session.scalar(
         select(func.count()).select_from(Cooperative).where(Cooperative.merged_into_id.is_(None))
@@ -74,7 +72,7 @@ def login(
     password: str = Form(...),
     next: str = Form("/"),
     principal: Principal = PUBLIC,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Check the credentials and open a session."""
     settings = get_settings(request)
@@ -119,9 +117,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(
-    request: Request, principal: Principal = PUBLIC, session: Session = Depends(get_session)
-) -> Response:
+def logout(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
     """Close the session."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
@@ -151,7 +147,7 @@ def set_language(
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(
-    request: Request, principal: Principal = ACCOUNT, session: Session = Depends(get_session)
+    request: Request, principal: Principal = ACCOUNT, session: Session = SESSION
 ) -> Response:
     """The person's account: role and API tokens."""
     assert principal.user_id is not None
@@ -164,7 +160,7 @@ def account_create_token(
     request: Request,
     name: str = Form(...),
     principal: Principal = ACCOUNT,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Create an API token and show its secret once."""
     assert principal.user_id is not None
@@ -180,7 +176,7 @@ def account_create_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def account_revoke_token(
-    token_id: int, principal: Principal = ACCOUNT, session: Session = Depends(get_session)
+    token_id: int, principal: Principal = ACCOUNT, session: Session = SESSION
 ) -> Response:
     """Revoke one of the person's tokens."""
     assert principal.user_id is not None
@@ -193,7 +189,7 @@ def account_revoke_token(
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(
-    request: Request, principal: Principal = ADMIN, session: Session = Depends(get_session)
+    request: Request, principal: Principal = ADMIN, session: Session = SESSION
 ) -> Response:
     """Administration of user accounts."""
     return render(
@@ -211,7 +207,7 @@ def users_create(
     role: str = Form(...),
     cooperative_id: str = Form(""),
     principal: Principal = ADMIN,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Create a user account."""
     error = None
@@ -237,7 +233,7 @@ def users_set_role(
     role: str = Form(...),
     cooperative_id: str = Form(""),
     principal: Principal = ADMIN,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Change a user's role."""
     try:
@@ -262,7 +258,7 @@ def job_page(
     request: Request,
     job_id: int,
     principal: Principal = ACCOUNT,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Progress of a background job; polls itself with htmx until the job ends."""
     status = _visible_job(session, principal, job_id)
@@ -311,7 +307,7 @@ class TokenIn(BaseModel):
 
 @api_router.get("/tokens")
 def api_list_tokens(
-    principal: Principal = ACCOUNT, session: Session = Depends(get_session)
+    principal: Principal = ACCOUNT, session: Session = SESSION
 ) -> list[dict[str, Any]]:
     """The caller's API tokens (never their secrets)."""
     assert principal.user_id is not None
@@ -330,7 +326,7 @@ def api_list_tokens(
 
 @api_router.post("/tokens", status_code=201)
 def api_create_token(
-    body: TokenIn, principal: Principal = ACCOUNT, session: Session = Depends(get_session)
+    body: TokenIn, principal: Principal = ACCOUNT, session: Session = SESSION
 ) -> dict[str, Any]:
     """Create a token; the secret is in this answer only."""
     assert principal.user_id is not None
@@ -345,7 +341,7 @@ def api_create_token(
 
 @api_router.delete("/tokens/{token_id}", status_code=204)
 def api_revoke_token(
-    token_id: int, principal: Principal = ACCOUNT, session: Session = Depends(get_session)
+    token_id: int, principal: Principal = ACCOUNT, session: Session = SESSION
 ) -> Response:
     """Revoke a token."""
     assert principal.user_id is not None
@@ -358,7 +354,7 @@ def api_revoke_token(
 
 @api_router.get("/jobs/{job_id}")
 def api_job(
-    job_id: int, principal: Principal = ACCOUNT, session: Session = Depends(get_session)
+    job_id: int, principal: Principal = ACCOUNT, session: Session = SESSION
 ) -> JSONResponse:
     """Progress and result of a background job started by the caller."""
     return JSONResponse(_visible_job(session, principal, job_id).as_dict())

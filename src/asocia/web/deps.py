@@ -47,6 +47,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+# Routes take their session as ``session: Session = SESSION``. ``scope="function"`` commits
+# before the response goes out: by default FastAPI runs a yield dependency's exit code after
+# the response is sent, so a browser could follow a redirect before the write was committed
+# and the next page would not see it (a login would look like it failed).
+SESSION = Depends(get_session, scope="function")
+
+
 def bearer_token(request: Request) -> str | None:
     """The API token of an ``Authorization: Bearer`` header, if any."""
     header = request.headers.get("authorization", "")

@@ -33,7 +33,7 @@ from asocia.diagnosis.report import render_pdf, report_data
 from asocia.diagnosis.scoring import ratio_value
 from asocia.diagnosis.submissions import ExportError, parse_export
 from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, xlsform_bytes
-from asocia.web.deps import get_session, require
+from asocia.web.deps import SESSION, require
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -98,7 +98,7 @@ def diagnosis_list(
     request: Request,
     cooperative: int | None = None,
     principal: Principal = VIEW,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Diagnoses the visitor may see."""
     rows = queries.list_diagnoses(session, principal, cooperative_id=cooperative)
@@ -110,7 +110,7 @@ def diagnosis_new_form(
     request: Request,
     cooperative: int | None = None,
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Start a diagnosis: cooperative, instrument, date, diagnostician."""
     return _new_page(request, session, cooperative, [])
@@ -147,7 +147,7 @@ def diagnosis_create(
     diagnosed_on: date = Form(...),
     diagnostician: str = Form(""),
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Create the draft and go to its first category."""
     _ = translator(request, "diagnosis")
@@ -172,7 +172,7 @@ def portfolio_page(
     request: Request,
     instrument: str | None = None,
     principal: Principal = PORTFOLIO,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Share of lights per category, by region and legal class."""
     chosen = _instrument(instrument)
@@ -194,7 +194,7 @@ def portfolio_csv(
     request: Request,
     instrument: str | None = None,
     principal: Principal = PORTFOLIO,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """The portfolio as CSV."""
     rows = queries.portfolio(session, principal, _instrument(instrument), language(request))
@@ -210,7 +210,7 @@ def portfolio_xlsx(
     request: Request,
     instrument: str | None = None,
     principal: Principal = PORTFOLIO,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """The portfolio as XLSX."""
     rows = queries.portfolio(session, principal, _instrument(instrument), language(request))
@@ -228,7 +228,7 @@ def xlsform_download(
     instrument: str | None = None,
     region: int | None = None,
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """The XLSForm of an instrument, with the registry's cooperatives as choices."""
     chosen = _instrument(instrument)
@@ -262,7 +262,7 @@ async def import_upload(
     request: Request,
     file: UploadFile = File(...),
     principal: Principal = IMPORT,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Import the uploaded export and show its summary."""
     data = await file.read(MAX_UPLOAD + 1)
@@ -288,7 +288,7 @@ def diagnosis_page(
     request: Request,
     diagnosis_id: int,
     principal: Principal = VIEW,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """The diagnosis report: lights, messages, priorities, action plan, progress, peers."""
     diagnosis = _get(session, principal, diagnosis_id)
@@ -312,7 +312,7 @@ def diagnosis_pdf(
     request: Request,
     diagnosis_id: int,
     principal: Principal = VIEW,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """The report as PDF."""
     diagnosis = _get(session, principal, diagnosis_id)
@@ -379,7 +379,7 @@ def edit_page(
     diagnosis_id: int,
     category_id: str,
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """One category of the web form (drafts; resuming shows what was saved)."""
     diagnosis = _get(session, principal, diagnosis_id)
@@ -394,7 +394,7 @@ async def edit_save(
     diagnosis_id: int,
     category_id: str,
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Save this category's answers as draft; go on, or submit the whole diagnosis."""
     _ = translator(request, "diagnosis")
@@ -466,7 +466,7 @@ def action_add(
     owner: str = Form(""),
     due_on: str = Form(""),
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Add an action written by hand to the plan."""
     diagnosis = _get(session, principal, diagnosis_id)
@@ -503,7 +503,7 @@ def action_edit(
     due_on: str = Form(""),
     status: str = Form("pending"),
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Edit one action-plan item (text, owner, due date, status)."""
     diagnosis = _get(session, principal, diagnosis_id)
@@ -542,7 +542,7 @@ def api_list(
     limit: int = 200,
     offset: int = 0,
     principal: Principal = VIEW,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> list[dict[str, Any]]:
     """Diagnoses the caller may see, newest first."""
     rows = queries.list_diagnoses(
@@ -614,7 +614,7 @@ def api_create(
     body: DiagnosisIn,
     request: Request,
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> dict[str, Any]:
     """Create a diagnosis (draft, or submitted with ``submit``)."""
     if not can_view_cooperative(principal, body.cooperative_id):
@@ -665,7 +665,7 @@ def api_get(
     diagnosis_id: int,
     request: Request,
     principal: Principal = VIEW,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> dict[str, Any]:
     """The full report of one diagnosis: lights, priorities, plan, progress, benchmark."""
     diagnosis = _get(session, principal, diagnosis_id)
@@ -680,7 +680,7 @@ def api_update(
     body: AnswersIn,
     request: Request,
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> dict[str, Any]:
     """Merge answers into a diagnosis; ``submit`` checks required answers and submits."""
     diagnosis = _get(session, principal, diagnosis_id)
@@ -693,7 +693,7 @@ def api_action(
     action_id: int,
     body: ActionIn,
     principal: Principal = ENTER,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> dict[str, Any]:
     """Edit one action-plan item."""
     diagnosis = _get(session, principal, diagnosis_id)
@@ -722,7 +722,7 @@ def api_action(
 async def api_import(
     file: UploadFile = File(...),
     principal: Principal = IMPORT,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> dict[str, Any]:
     """Import an ODK Central or KoboToolbox export; returns the summary."""
     data = await file.read(MAX_UPLOAD + 1)
@@ -737,7 +737,7 @@ def api_portfolio(
     request: Request,
     instrument: str | None = None,
     principal: Principal = PORTFOLIO,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> list[dict[str, object]]:
     """Share of lights per category, by region and legal class."""
     return queries.portfolio(session, principal, _instrument(instrument), language(request))

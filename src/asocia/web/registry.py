@@ -40,7 +40,7 @@ from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
 from asocia.stats.summary import warm as warm_statistics_summary
-from asocia.web.deps import get_database, get_session, get_settings, require
+from asocia.web.deps import SESSION, get_database, get_settings, require
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -150,7 +150,7 @@ def _labels(item: dict[str, Any], lang: str) -> dict[str, Any]:
 
 @router.get("/registry")
 def registry_list(
-    request: Request, principal: Principal = BROWSE, session: Session = Depends(get_session)
+    request: Request, principal: Principal = BROWSE, session: Session = SESSION
 ) -> Response:
     """The registry: search, filters, sorting, pages."""
     lang = language(request)
@@ -172,7 +172,7 @@ def registry_list(
 
 @router.get("/registry/imports")
 def imports_page(
-    request: Request, principal: Principal = IMPORT, session: Session = Depends(get_session)
+    request: Request, principal: Principal = IMPORT, session: Session = SESSION
 ) -> Response:
     """Import history: every run with its summary."""
     return render(request, "registry/imports.html", {"runs": queries.import_runs(session)})
@@ -183,7 +183,7 @@ def import_run_page(
     run_id: int,
     request: Request,
     principal: Principal = IMPORT,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """One import run: summary, columns, every problem."""
     run = session.get(ImportRun, run_id)
@@ -409,7 +409,7 @@ def validation_report(
     request: Request,
     principal: Principal = IMPORT,
     settings: Settings = Depends(get_settings),
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """The validation report of a file validated in the background."""
     from asocia.jobs import job_status
@@ -481,7 +481,7 @@ def confirm_import(
 
 @router.get("/registry/duplicates")
 def duplicates_page(
-    request: Request, principal: Principal = EDIT, session: Session = Depends(get_session)
+    request: Request, principal: Principal = EDIT, session: Session = SESSION
 ) -> Response:
     """Duplicate candidates for review."""
     found = duplicates_module.candidates(session, limit=100)
@@ -494,7 +494,7 @@ def decide(
     other: int = Form(...),
     decision: str = Form(...),
     principal: Principal = EDIT,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Merge a pair (keeping both histories) or mark it distinct."""
     try:
@@ -515,7 +515,7 @@ def export_file(
     fmt: str = Query("csv", alias="format"),
     public: bool = Query(False),
     principal: Principal = EXPORT,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     """Download the registry (``public=true`` leaves out personal data)."""
@@ -536,7 +536,7 @@ def override_ilo_type(
     cooperative_id: int,
     ilo_type: str = Form(""),
     principal: Principal = EDIT,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """Set a cooperative's ILO type, or (empty) go back to its class's default."""
     if queries.get_cooperative(session, principal, cooperative_id) is None:
@@ -553,7 +553,7 @@ def cooperative_page(
     cooperative_id: int,
     request: Request,
     principal: Principal = VIEW,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """A cooperative: all its data, provenance and history."""
     data = queries.get_cooperative(session, principal, cooperative_id)
@@ -580,7 +580,7 @@ def cooperative_page(
 
 @api_router.get("/registry/cooperatives")
 def api_list(
-    request: Request, principal: Principal = BROWSE, session: Session = Depends(get_session)
+    request: Request, principal: Principal = BROWSE, session: Session = SESSION
 ) -> JSONResponse:
     """Cooperatives with filters (q, region, comuna, rural_class, legal_class, ilo_type, status,
     activity, size_band, country), sort, and pages (``after`` cursor for name sorts)."""
@@ -605,7 +605,7 @@ def api_list(
 
 @api_router.get("/registry/cooperatives/{cooperative_id}")
 def api_detail(
-    cooperative_id: int, principal: Principal = VIEW, session: Session = Depends(get_session)
+    cooperative_id: int, principal: Principal = VIEW, session: Session = SESSION
 ) -> JSONResponse:
     """One cooperative (contacts only for those who may see personal data)."""
     data = queries.get_cooperative(session, principal, cooperative_id)
@@ -616,7 +616,7 @@ def api_detail(
 
 @api_router.get("/registry/cooperatives/{cooperative_id}/history")
 def api_history(
-    cooperative_id: int, principal: Principal = VIEW, session: Session = Depends(get_session)
+    cooperative_id: int, principal: Principal = VIEW, session: Session = SESSION
 ) -> JSONResponse:
     """Every change of a cooperative (and of records merged into it), newest first."""
     if queries.get_cooperative(session, principal, cooperative_id) is None:
@@ -626,16 +626,14 @@ def api_history(
 
 
 @api_router.get("/registry/imports")
-def api_imports(
-    principal: Principal = IMPORT, session: Session = Depends(get_session)
-) -> JSONResponse:
+def api_imports(principal: Principal = IMPORT, session: Session = SESSION) -> JSONResponse:
     """The latest import runs with their summaries."""
     return JSONResponse([_run_dict(run) for run in queries.import_runs(session)])
 
 
 @api_router.get("/registry/imports/{run_id}")
 def api_import_run(
-    run_id: int, principal: Principal = IMPORT, session: Session = Depends(get_session)
+    run_id: int, principal: Principal = IMPORT, session: Session = SESSION
 ) -> JSONResponse:
     """One import run with its problems."""
     run = session.get(ImportRun, run_id)

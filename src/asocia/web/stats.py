@@ -32,7 +32,7 @@ from asocia.stats.labels import (
     measure_label,
     value_labels,
 )
-from asocia.web.deps import get_session, get_settings, require
+from asocia.web.deps import SESSION, get_settings, require
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -219,7 +219,7 @@ def _filter_options(lang: str, filters: Filters) -> list[dict[str, Any]]:
 
 @router.get("/stats", response_class=HTMLResponse)
 def dashboard_page(
-    request: Request, principal: Principal = PUBLIC, session: Session = Depends(get_session)
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
 ) -> Response:
     """The public dashboard: headline figures, map, charts and cross-tabs, with downloads."""
     lang = language(request)
@@ -286,7 +286,7 @@ def download(
     name: str,
     request: Request,
     principal: Principal = PUBLIC,
-    session: Session = Depends(get_session),
+    session: Session = SESSION,
 ) -> Response:
     """The data of one chart or table of the dashboard, as CSV (same filters and control)."""
     if name not in DOWNLOADS:
@@ -334,7 +334,7 @@ def _builder_params(request: Request) -> tuple[str, str | None, str, str]:
 
 @router.get("/stats/crosstab", response_class=HTMLResponse)
 def crosstab_page(
-    request: Request, principal: Principal = FULL, session: Session = Depends(get_session)
+    request: Request, principal: Principal = FULL, session: Session = SESSION
 ) -> Response:
     """The analysts' cross-tab builder: any two dimensions, any measure, any filters."""
     lang = language(request)
@@ -375,7 +375,7 @@ def crosstab_page(
 
 @router.get("/stats/crosstab.csv")
 def crosstab_csv(
-    request: Request, principal: Principal = FULL, session: Session = Depends(get_session)
+    request: Request, principal: Principal = FULL, session: Session = SESSION
 ) -> Response:
     """The builder's table as CSV."""
     rows, columns, measure, population = _builder_params(request)
@@ -397,7 +397,7 @@ def crosstab_csv(
 
 @api_router.get("/stats/summary")
 def api_summary(
-    request: Request, principal: Principal = PUBLIC, session: Session = Depends(get_session)
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
 ) -> dict[str, Any]:
     """Headline figures (shares as fractions); suppressed ones are null and listed."""
     return report.summary(
@@ -422,7 +422,7 @@ def api_indicators(request: Request, principal: Principal = PUBLIC) -> list[dict
 
 @api_router.get("/stats/dashboard")
 def api_dashboard(
-    request: Request, principal: Principal = PUBLIC, session: Session = Depends(get_session)
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
 ) -> dict[str, Any]:
     """Everything the dashboard shows, as data."""
     board = report.dashboard(
@@ -443,7 +443,7 @@ def api_dashboard(
 
 @api_router.get("/stats/crosstab")
 def api_crosstab(
-    request: Request, principal: Principal = PUBLIC, session: Session = Depends(get_session)
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
 ) -> dict[str, Any]:
     """A cross-tab (``rows``, optional ``columns``, ``measure``, filters); disclosure control
     unless the caller may see full statistics."""
@@ -484,7 +484,7 @@ DEFAULT_INSTRUMENT = "diagnostico-cooperativo"
 
 @api_router.get("/stats/diagnosis")
 def api_diagnosis(
-    request: Request, principal: Principal = PORTFOLIO, session: Session = Depends(get_session)
+    request: Request, principal: Principal = PORTFOLIO, session: Session = SESSION
 ) -> list[dict[str, Any]]:
     """Traffic lights per category of each cooperative's latest diagnosis, by region and
     class (``instrument`` query parameter; the cooperative diagnosis by default)."""
@@ -493,7 +493,7 @@ def api_diagnosis(
 
 @router.get("/stats/diagnosis.csv")
 def diagnosis_csv(
-    request: Request, principal: Principal = PORTFOLIO, session: Session = Depends(get_session)
+    request: Request, principal: Principal = PORTFOLIO, session: Session = SESSION
 ) -> Response:
     """The same diagnosis aggregates as CSV."""
     from asocia.diagnosis.queries import portfolio_csv
