@@ -233,13 +233,8 @@ def list_command(
     console.print(table)
 
 
-@app.command("show")
-def show_command(
-    diagnosis_id: int = typer.Argument(..., help="Diagnosis id."),
-    lang: str = typer.Option("es", "--lang", help=LANG_HELP),
-    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
-) -> None:
-    """Show a diagnosis: lights, priorities, action plan, progress and peer benchmark."""
+def _report_data(diagnosis_id: int, lang: str) -> dict[str, Any]:
+    """The report of a diagnosis as data, or exit with one line when there is none."""
     db = open_database()
     try:
         with db.session() as session:
@@ -250,6 +245,17 @@ def show_command(
             data = report_data(session, diagnosis, lang)
     finally:
         db.dispose()
+    return data
+
+
+@app.command("show")
+def show_command(
+    diagnosis_id: int = typer.Argument(..., help="Diagnosis id."),
+    lang: str = typer.Option("es", "--lang", help=LANG_HELP),
+    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Show a diagnosis: lights, priorities, action plan, progress and peer benchmark."""
+    data = _report_data(diagnosis_id, lang)
     if json_output:
         print_json(data)
         return
@@ -276,16 +282,7 @@ def report_command(
     lang: str = typer.Option("es", "--lang", help=LANG_HELP),
 ) -> None:
     """Write a diagnosis report as PDF."""
-    db = open_database()
-    try:
-        with db.session() as session:
-            try:
-                diagnosis = queries.get_diagnosis(session, OPERATOR, diagnosis_id)
-            except queries.DiagnosisNotFound as exc:
-                fail(str(exc))
-            data = report_data(session, diagnosis, lang)
-    finally:
-        db.dispose()
+    data = _report_data(diagnosis_id, lang)
     out.write_bytes(render_pdf(data, lang))
     typer.echo(f"wrote {out}")
 
