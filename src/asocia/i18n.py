@@ -23,6 +23,11 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 CORE_DOMAIN = "messages"
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it (it is translated where shown)."""
+    return message
+
+
 def _catalogue(po: Path, lang: str) -> _gettext.GNUTranslations:
     with po.open("rb") as handle:
         catalog = read_po(handle, locale=lang, domain=po.stem)

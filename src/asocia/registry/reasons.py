@@ -10,11 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated when shown."""
-    return message
-
+from asocia.i18n import N_
 
 # Problem reasons come from the domain in English with values inside; each pattern gives the
 # translatable message with named parts, so the report reads in the person's language.

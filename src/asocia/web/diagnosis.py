@@ -33,6 +33,7 @@ from asocia.diagnosis.report import render_pdf, report_data
 from asocia.diagnosis.scoring import ratio_value
 from asocia.diagnosis.submissions import ExportError, parse_export
 from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, xlsform_bytes
+from asocia.i18n import N_
 from asocia.web.deps import SESSION, require
 from asocia.web.templating import language, render, translator
 
@@ -46,11 +47,6 @@ IMPORT = Depends(require(Permission.IMPORT_DATA))
 PUBLIC = Depends(require(Permission.VIEW_PUBLIC))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 200 * 1024 * 1024
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; templates translate it at run time."""
-    return message
 
 
 # Words templates translate at run time: action statuses and progress changes.

@@ -4,11 +4,7 @@ Babel cannot see a string built at run time; listing them here with the ``N_`` m
 them in the catalogue.
 """
 
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction without translating it."""
-    return message
-
+from asocia.i18n import N_
 
 ROLES = (N_("admin"), N_("analyst"), N_("field"), N_("coop"))
 JOB_STATES = (N_("queued"), N_("running"), N_("done"), N_("failed"))

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from asocia.auth.policy import Permission, Principal, can
+from asocia.i18n import N_
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.stats import charts, report
@@ -102,11 +103,6 @@ def _csv_response(text: str, name: str) -> Response:
 
 
 # --- view model ----------------------------------------------------------------------------------
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for translation; it is translated where shown."""
-    return message
 
 
 CHART_TITLES = {
