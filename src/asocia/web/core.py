@@ -275,6 +275,8 @@ def api_docs(request: Request, principal: Principal = PUBLIC) -> Response:
         swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
         swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
+        # Swagger UI would otherwise send the document to validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
     )
 
 
