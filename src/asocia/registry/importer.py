@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -67,6 +68,10 @@ class ImportResult:
     columns: list[dict[str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    #: Seconds spent in each phase: ``waiting`` for read and validated batches, ``writing``
+    #: them, ``indexes`` (building deferred indexes, refreshing statistics), ``commit``, and
+    #: ``total``.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         """The six counts: ``read, created, updated, unchanged, rejected, flagged``."""
@@ -92,6 +97,7 @@ class ImportResult:
             "columns": self.columns,
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in self.problems],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
 
@@ -155,6 +161,7 @@ def import_file(
     ``parallel`` reads and validates in a second process while this one writes (by default for
     files of :data:`PARALLEL_BYTES` or more on a machine with several cores).
     """
+    started = time.perf_counter()
     actor = actor or Actor()
     country = (country or (mapping.country if mapping else None) or "CL").upper()
     sheet = sheet or (mapping.sheet if mapping else None)
@@ -216,12 +223,16 @@ def import_file(
                 if dry_run:
                     session.rollback()
                 else:
+                    mark = time.perf_counter()
                     writer.finish(analyse=result.created > 10_000)
                     session.execute(
                         update(ImportRun)
                         .where(ImportRun.id == run_id)
                         .values(status="committed", finished_at=utcnow(), **result.summary())
                     )
+                    result.timings["indexes"] = time.perf_counter() - mark
+                mark = time.perf_counter()
+            result.timings["commit"] = time.perf_counter() - mark
         except ReadError:
             raise
         except Exception as exc:
@@ -241,6 +252,7 @@ def import_file(
             if collecting:
                 gc.enable()
     result.committed = not dry_run
+    result.timings["total"] = time.perf_counter() - started
     return result
 
 
@@ -273,7 +285,11 @@ def _run(
     progress: Progress | None,
     size: int,
 ) -> None:
+    waiting = writing = 0.0
+    mark = time.perf_counter()
     for batch, count, position in source:
+        now = time.perf_counter()
+        waiting += now - mark
         _apply(writer, batch, result, validator)
         result.read += count
         problems = batch.problems
@@ -285,6 +301,10 @@ def _run(
             writer.add_problems(problems)
         if progress is not None:
             progress(position, size or None, f"{result.read} rows read")
+        mark = time.perf_counter()
+        writing += mark - now
+    result.timings["waiting"] = waiting + time.perf_counter() - mark
+    result.timings["writing"] = writing
 
 
 _CHECK_DIGITS = {d: i for i, d in enumerate("0123456789K")}

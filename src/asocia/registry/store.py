@@ -58,6 +58,12 @@ SQLITE_BULK_CACHE_KIB = -65536
 #: ``maintenance_work_mem`` for building the indexes deferred by a first PostgreSQL load.
 POSTGRES_INDEX_MEMORY = "256MB"
 _DEFAULTS = {"organisation_type": "cooperativa", "ilo_type_overridden": False}
+# What an import compares an incoming row with: the facts and the contacts, without the
+# timestamps (converting two datetimes per row cost more than the lookup itself).
+_CURRENT = select(
+    COOPS.c.id, COOPS.c.merged_into_id, *(COOPS.c[c] for c in COLUMNS),
+    *(CONTACTS.c[c] for c in CONTACT_FIELDS),
+).outerjoin(CONTACTS, CONTACTS.c.cooperative_id == COOPS.c.id)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -284,30 +290,37 @@ class RegistryWriter:
     def existing(
         self, country_tax: Iterable[tuple[str, str]], country_registry: Iterable[tuple[str, str]]
     ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], dict[str, Any]]]:
-        """Current rows (with contacts) by (country, tax id) and by (country, registry number)."""
+        """Current rows (with contacts) by (country, tax id) and by (country, registry number).
+
+        A row found by its tax id also answers for its registry number, so only the registry
+        numbers not already seen are looked up: a re-import reads each row once.
+        """
         by_tax: dict[tuple[str, str], dict[str, Any]] = {}
         by_registry: dict[tuple[str, str], dict[str, Any]] = {}
         if self.was_empty:
             return by_tax, by_registry
-        query = select(COOPS, *(CONTACTS.c[c] for c in CONTACT_FIELDS)).outerjoin(
-            CONTACTS, CONTACTS.c.cooperative_id == COOPS.c.id
-        )
-        for pairs, column, target in (
-            (country_tax, COOPS.c.tax_id, by_tax),
-            (country_registry, COOPS.c.registry_number, by_registry),
-        ):
-            by_country: dict[str, list[str]] = {}
-            for country, key in pairs:
-                by_country.setdefault(country, []).append(key)
-            for country, keys in by_country.items():
-                for start in range(0, len(keys), 500):
-                    chunk = keys[start : start + 500]
-                    result = self.connection.execute(
-                        query.where(COOPS.c.country == country, column.in_(chunk))
-                    )
-                    for row in result.mappings():
-                        target[(country, row[column.name])] = dict(row)
+        for row in self._rows_by(COOPS.c.tax_id, country_tax):
+            by_tax[(row["country"], row["tax_id"])] = row
+            if row["registry_number"] is not None:
+                by_registry[(row["country"], row["registry_number"])] = row
+        wanted = [pair for pair in country_registry if pair not in by_registry]
+        for row in self._rows_by(COOPS.c.registry_number, wanted):
+            by_registry[(row["country"], row["registry_number"])] = row
         return by_tax, by_registry
+
+    def _rows_by(self, column: Any, pairs: Iterable[tuple[str, str]]) -> Iterable[dict[str, Any]]:
+        """The cooperatives (facts and contacts, no bookkeeping) whose ``column`` is among
+        ``pairs`` of (country, value), looked up through the unique (country, key) index."""
+        by_country: dict[str, list[str]] = {}
+        for country, key in pairs:
+            by_country.setdefault(country, []).append(key)
+        for country, keys in by_country.items():
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                result = self.connection.execute(
+                    _CURRENT.where(COOPS.c.country == country, column.in_(chunk))
+                )
+                yield from (dict(row) for row in result.mappings())
 
     def compare(self, record: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
         """The columns whose value ``record`` changes: column → new value (empty cells keep)."""
@@ -318,9 +331,10 @@ class RegistryWriter:
                 if merged != (current.get("extra") or {}):
                     changed["extra"] = merged
                 continue
-            if column in ("country",) or value is None:
+            if column == "country" or value is None:
                 continue
-            if _comparable(column, current.get(column)) != value:
+            old = current.get(column)
+            if old != value and _comparable(column, old) != value:
                 changed[column] = value
         return changed
 
