@@ -139,6 +139,12 @@ def test_import_wizard_upload_preview_validate_confirm(web: Web, files: Files) -
     status = _wait_for_job(analyst, confirmed.headers["location"])
     assert status["status"] == "done", status
     assert (status["result"]["created"], status["result"]["flagged"]) == (2, 1)
+    # The import reported its progress in bytes of the file read (on SQLite too, where its
+    # transaction holds the write lock), with a message the job page shows in Spanish.
+    assert 0 < status["done"] <= status["total"] == path.stat().st_size
+    assert status["message"] == "Importing the file"
+    job_page = analyst.get(confirmed.headers["location"]).text
+    assert "Importando el archivo" in job_page and "100 %" in job_page
     assert analyst.get(preview_url).status_code == 404  # the upload is removed once imported
     run_page = analyst.get(status["result"]["url"])
     assert run_page.status_code == 200 and "registro.csv" in run_page.text

@@ -21,6 +21,7 @@ from starlette.background import BackgroundTask
 from asocia.auth.policy import Permission, Principal, can
 from asocia.db.models.registry import ImportRun
 from asocia.db.session import Database
+from asocia.i18n import N_
 from asocia.jobs import Progress, start_job
 from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
@@ -321,13 +322,14 @@ def _run_import(
     return result
 
 
-def _job_progress(database: Database, progress: Progress, *, dry_run: bool) -> Progress | None:
-    # SQLite lets one connection write at a time: while the import's transaction holds the
-    # lock, progress cannot be written, so a real import on SQLite reports only start and end.
-    if database.dialect == "sqlite" and not dry_run:
-        progress(0, None, "importing")
-        return None
-    return progress
+def _job_progress(progress: Progress, *, dry_run: bool) -> Progress:
+    """``progress`` in bytes of the file read, with a message the job page translates."""
+    message = N_("Checking the file") if dry_run else N_("Importing the file")
+
+    def report(done: int, total: int | None, _message: str | None = None) -> None:
+        progress(done, total, message)
+
+    return report
 
 
 @router.post("/registry/import/{token}/validate")
@@ -359,7 +361,7 @@ async def validate_upload(
                 dry_run=True,
                 principal=principal,
                 settings=settings,
-                progress=progress,
+                progress=_job_progress(progress, dry_run=True),
             )
             report: dict[str, Any] = result.as_dict()
             report["problems"] = report["problems"][:500]
@@ -456,7 +458,7 @@ def confirm_import(
                 dry_run=False,
                 principal=principal,
                 settings=settings,
-                progress=_job_progress(db, progress, dry_run=False),
+                progress=_job_progress(progress, dry_run=False),
                 warm_statistics=True,
             )
         finally:
@@ -707,7 +709,7 @@ def api_import(
                 dry_run=dry_run,
                 principal=principal,
                 settings=settings,
-                progress=_job_progress(db, progress, dry_run=dry_run),
+                progress=_job_progress(progress, dry_run=dry_run),
                 warm_statistics=True,
             )
             return {**result.summary(), "import_run_id": result.import_run_id}
