@@ -182,12 +182,12 @@ def job_status(session: Session, job_id: int) -> JobStatus | None:
         latest = _read_progress(side, job_id) if side is not None else None
         if latest is not None:
             done, total, message = latest.done, latest.total, latest.message
-            silent = latest.at
+            alive_at = latest.at
         elif done == 0:
-            silent = job.started_at or job.created_at
+            alive_at = job.started_at or job.created_at
         else:
-            silent = None  # reported progress in the jobs table, which keeps no time of it
-        if silent is not None and utcnow() - silent > STALE_AFTER:
+            alive_at = None  # it reported progress to the jobs table, which keeps no time of it
+        if alive_at is not None and utcnow() - alive_at > STALE_AFTER:
             status, error = "failed", error or "the process running this job stopped"
     return JobStatus(
         id=job.id,
