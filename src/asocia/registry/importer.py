@@ -434,6 +434,7 @@ def _apply(
         ],
     )
     new: list[int] = []
+    changes: list[tuple[int, dict[str, Any], dict[str, Any], int | None]] = []
     for i, line in enumerate(batch.lines):
         if not keep[i]:
             continue
@@ -463,10 +464,11 @@ def _apply(
         record.pop("source_row", None)
         changed = writer.compare(record, current)
         if changed:
-            writer.update(current["id"], current, changed, line=line)
+            changes.append((current["id"], current, changed, line))
             result.updated += 1
         else:
             result.unchanged += 1
+    writer.update_many(changes)
     writer.create_columns(batch.values, new)
     result.created += len(new)
     result.rejected += keep.count(False)
