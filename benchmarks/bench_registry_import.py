@@ -6,7 +6,14 @@ Prints, for an empty SQLite database and an empty PostgreSQL database: rows/s en
 (reading, validating, writing, committing) and the peak memory of the importing process; then
 the time DuckDB's ``read_csv`` takes to load the same file into a table, and our ratio to it.
 Each import runs in a child process so that its peak memory (ru_maxrss, plus that of the
-reading process it starts for large files) is its own.
+reading process it starts for large files) is its own. Each import prints the time of its
+phases (waiting for read and validated batches, writing, building indexes, commit).
+
+Then, on SQLite, two more figures: a re-import of the same file into the filled database
+(nothing changes: the monthly refresh of a registry), and the storage floor: the rows the
+import accepted, already parsed, written into an empty database by the same writer (insert,
+deferred indexes, commit) without reading or validating anything, the bound that no faster
+reading or validation can pass on this machine.
 PostgreSQL: ``ASOCIA_TEST_POSTGRES_URL`` or postgresql://postgres@127.0.0.1:5432/postgres (a
 scratch database is created and dropped); ``--no-postgres`` skips it.
 """
@@ -23,6 +30,39 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
+
+
+def floor_child(url: str, source: str) -> None:
+    import sqlite3
+
+    from asocia.db import Database
+    from asocia.db.migrate import upgrade
+    from asocia.registry.store import COLUMNS, Actor, RegistryWriter
+
+    database = Database(url)
+    upgrade(database)
+    rows_read = sqlite3.connect(source).execute(
+        f"SELECT {', '.join(COLUMNS)} FROM cooperatives ORDER BY id"
+    )
+    spent = 0.0
+    count = 0
+    with database.session() as session:
+        writer = RegistryWriter(session, actor=Actor(), bulk=True)
+        while rows := rows_read.fetchmany(5000):
+            columns = zip(*rows, strict=True)
+            values = {name: list(column) for name, column in zip(COLUMNS, columns, strict=True)}
+            values["extra"] = [None if e is None else json.loads(e) for e in values["extra"]]
+            start = time.perf_counter()
+            writer.create_columns(values, list(range(len(rows))))
+            spent += time.perf_counter() - start
+            count += len(rows)
+        start = time.perf_counter()
+        writer.finish(analyse=True)
+        indexes = time.perf_counter() - start
+        start = time.perf_counter()
+    commit = time.perf_counter() - start
+    print(json.dumps({"rows": count, "writing": spent, "indexes": indexes, "commit": commit}))
 
 
 def child(url: str, path: str) -> None:
@@ -47,21 +87,30 @@ def child(url: str, path: str) -> None:
                 "peak_mb": own + reader,
                 "own_mb": own,
                 "reader_mb": reader,
+                "timings": result.timings,
                 **result.summary(),
             }
         )
     )
 
 
-def run_child(url: str, path: Path) -> dict[str, float]:
+def run_child(url: str, path: Path, kind: str = "--child") -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", url, str(path)],
+        [sys.executable, __file__, kind, url, str(path)],
         check=True,
         capture_output=True,
         text=True,
     )
-    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return figures
+
+
+def phases(timings: dict[str, float]) -> str:
+    return ", ".join(
+        f"{name} {timings[name]:.1f} s"
+        for name in ("waiting", "writing", "indexes", "commit")
+        if name in timings
+    )
 
 
 def duckdb_seconds(path: Path) -> float:
@@ -84,9 +133,13 @@ def main() -> None:
     parser.add_argument("--file", type=Path, help="an existing CSV to import instead")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.floor_child:
+        floor_child(*args.floor_child)
         return
 
     from sqlalchemy import create_engine, text
@@ -108,15 +161,31 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         figures = run_child(f"sqlite:///{tmp}/bench.db", path)
-    rows = figures["read"]
-    sqlite_rate = rows / figures["elapsed"]
-    print(
-        f"SQLite:     {rows:,.0f} rows in {figures['elapsed']:.1f} s = {sqlite_rate:,.0f} rows/s, "
-        f"peak memory {figures['peak_mb']:,.0f} MB (importer {figures['own_mb']:,.0f} + reader "
-        f"{figures['reader_mb']:,.0f})  "
-        f"(created {figures['created']:,.0f}, rejected {figures['rejected']:,.0f}, "
-        f"flagged {figures['flagged']:,.0f})"
-    )
+        rows = figures["read"]
+        sqlite_rate = rows / figures["elapsed"]
+        print(
+            f"SQLite:     {rows:,.0f} rows in {figures['elapsed']:.1f} s = {sqlite_rate:,.0f} "
+            f"rows/s, peak memory {figures['peak_mb']:,.0f} MB (importer "
+            f"{figures['own_mb']:,.0f} + reader {figures['reader_mb']:,.0f})  (created "
+            f"{figures['created']:,.0f}, rejected {figures['rejected']:,.0f}, flagged "
+            f"{figures['flagged']:,.0f})\n            phases: {phases(figures['timings'])}",
+            flush=True,
+        )
+        again = run_child(f"sqlite:///{tmp}/bench.db", path)
+        print(
+            f"SQLite re-import of the same file: {again['read']:,.0f} rows in "
+            f"{again['elapsed']:.1f} s = {again['read'] / again['elapsed']:,.0f} rows/s "
+            f"(unchanged {again['unchanged']:,.0f}, updated {again['updated']:,.0f})",
+            flush=True,
+        )
+        floor = run_child(f"sqlite:///{tmp}/floor.db", Path(f"{tmp}/bench.db"), "--floor-child")
+        floor_seconds = floor["writing"] + floor["indexes"] + floor["commit"]
+        print(
+            f"SQLite storage floor (the {floor['rows']:,.0f} accepted rows, already parsed, "
+            f"through the same writer): {floor_seconds:.1f} s = "
+            f"{floor['rows'] / floor_seconds:,.0f} rows/s ({phases(floor)})",
+            flush=True,
+        )
 
     if not args.no_postgres:
         base = os.environ.get(
