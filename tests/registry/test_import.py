@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from asocia.db import Database
 from asocia.db.models import Cooperative, CooperativeContact
 from asocia.db.models.registry import CooperativeChange, ImportProblem, ImportRun
-from asocia.registry.importer import ImportFailed, import_file
+from asocia.registry.importer import SAVING, ImportFailed, import_file
 from asocia.registry.readers import ReadError
 from asocia.registry.store import Actor
 from asocia.registry.validation import Problem
@@ -192,6 +192,78 @@ def test_changed_value_records_history_and_keeps_the_old_value(db: Database, fil
         assert members.import_run_id != first.import_run_id
         assert changes["email"].personal is True
         assert s.get(CooperativeContact, coop.id).email == "nuevo@launion.cl"  # type: ignore[union-attr]
+
+
+def test_many_changes_in_one_batch_each_leave_their_history(db: Database, files: Files) -> None:
+    # Updates of a batch are written together, grouped by the columns they change: each
+    # cooperative still gets exactly its own values, contacts and history entries.
+    two, three = "65.000.012-9", "76.543.210-3"
+    run(
+        db,
+        files.csv(
+            [
+                row(),
+                row(rut=two, name="Cooperativa Dos", email="", representative=""),
+                row(rut=three, name="Tres"),
+            ],
+            name="v1.csv",
+        ),
+    )
+    second = run(
+        db,
+        files.csv(
+            [
+                row(members="1.300", email="nuevo@launion.cl"),  # a fact and a contact
+                row(
+                    rut=two,
+                    name="Cooperativa Dos",
+                    email="dos@coop.cl",
+                    status="Disuelta",
+                    representative="",
+                ),
+                row(rut=three, name="Tres"),  # unchanged
+            ],
+            name="v2.csv",
+        ),
+        actor=Actor(None, "luis"),
+    )
+    assert (second.updated, second.unchanged, second.created) == (2, 1, 0)
+    with db.session() as s:
+        coops = {c.tax_id: c for c in s.execute(select(Cooperative)).scalars()}
+        one, dos, tres = coops["76086428-5"], coops["65000012-9"], coops["76543210-3"]
+        assert (one.members_total, one.legal_status) == (1300, "vigente")
+        assert (dos.members_total, dos.legal_status) == (1234, "disuelta")
+        assert one.source_row == 2 and dos.source_row == 3
+        assert one.import_run_id == dos.import_run_id == second.import_run_id
+        assert tres.import_run_id != second.import_run_id
+        contacts = {
+            c.cooperative_id: c.email for c in s.execute(select(CooperativeContact)).scalars()
+        }
+        assert contacts[one.id] == "nuevo@launion.cl"  # updated
+        assert contacts[dos.id] == "dos@coop.cl"  # inserted: it had no contact row
+        changes = {
+            (c.cooperative_id, c.field): (c.old_value, c.new_value, c.username)
+            for c in s.execute(select(CooperativeChange)).scalars()
+        }
+        assert changes == {
+            (one.id, "members_total"): ("1234", "1300", "luis"),
+            (one.id, "email"): ("contacto@launion.cl", "nuevo@launion.cl", "luis"),
+            (dos.id, "legal_status"): ("vigente", "disuelta", "luis"),
+            (dos.id, "email"): (None, "dos@coop.cl", "luis"),
+        }
+
+
+def test_progress_reports_reading_then_saving(db: Database, files: Files) -> None:
+    path = files.csv([row(), row(rut="65.000.012-9", name="Cooperativa Dos")])
+    size = path.stat().st_size
+    checked: list[tuple[int, int | None, str | None]] = []
+    run(db, path, dry_run=True, progress=lambda *report: checked.append(report))
+    imported: list[tuple[int, int | None, str | None]] = []
+    run(db, path, progress=lambda *report: imported.append(report))
+    assert checked == [(size, size, "2 rows read")]
+    # A real import says when it has read everything and is building indexes and committing
+    # (a long, silent phase at a million rows).
+    assert imported == [(size, size, "2 rows read"), (size, size, SAVING)]
 
 
 def test_upsert_by_registry_number_when_there_is_no_tax_id(db: Database, files: Files) -> None:

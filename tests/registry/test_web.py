@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from asocia.registry.importer import import_file
+from asocia.registry.importer import SAVING, import_file
+from asocia.web.registry import _job_progress
 from tests.conftest import Web
 from tests.registry.conftest import Files, row
 
@@ -140,11 +141,12 @@ def test_import_wizard_upload_preview_validate_confirm(web: Web, files: Files) -
     assert status["status"] == "done", status
     assert (status["result"]["created"], status["result"]["flagged"]) == (2, 1)
     # The import reported its progress in bytes of the file read (on SQLite too, where its
-    # transaction holds the write lock), with a message the job page shows in Spanish.
+    # transaction holds the write lock), with a message the job page shows in Spanish; its
+    # last phase rebuilt the statistics summary.
     assert 0 < status["done"] <= status["total"] == path.stat().st_size
-    assert status["message"] == "Importing the file"
+    assert status["message"] == "Updating the statistics"
     job_page = analyst.get(confirmed.headers["location"]).text
-    assert "Importando el archivo" in job_page and "100 %" in job_page
+    assert "Actualizando las estadísticas" in job_page and "100 %" in job_page
     assert analyst.get(preview_url).status_code == 404  # the upload is removed once imported
     run_page = analyst.get(status["result"]["url"])
     assert run_page.status_code == 200 and "registro.csv" in run_page.text
@@ -238,3 +240,19 @@ def test_ilo_type_override_and_reset_leave_history(web: Web, files: Files) -> No
     assert bad.status_code == 400
     field = web.login_as("field")
     assert 'data-testid="ilo-form"' not in field.get(f"/registry/{coop_id}").text
+
+
+def test_job_progress_names_each_phase_of_an_import() -> None:
+    seen: list[tuple[int, int | None, str | None]] = []
+    report = _job_progress(lambda *r: seen.append(r), dry_run=False)
+    report(10, 100, "5000 rows read")
+    report(100, 100, SAVING)
+    report(100, 100, "statistics")
+    _job_progress(lambda *r: seen.append(r), dry_run=True)(5, 100, "10 rows read")
+    assert [m for _, _, m in seen] == [
+        "Importing the file",
+        "Saving the import",
+        "Updating the statistics",
+        "Checking the file",
+    ]
+    assert [(d, t) for d, t, _ in seen] == [(10, 100), (100, 100), (100, 100), (5, 100)]

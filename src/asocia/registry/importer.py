@@ -43,6 +43,8 @@ BATCH_SIZE = 5_000
 PARALLEL_BYTES = 32 * 1024 * 1024
 
 Progress = Callable[[int, int | None, str | None], None]
+#: The progress message once every row is written: indexes are built and the run committed.
+SAVING = "saving: indexes and commit"
 
 
 class ImportFailed(Exception):
@@ -223,6 +225,8 @@ def import_file(
                 if dry_run:
                     session.rollback()
                 else:
+                    if progress is not None:
+                        progress(table.size, table.size or None, SAVING)
                     mark = time.perf_counter()
                     writer.finish(analyse=result.created > 10_000)
                     session.execute(

@@ -27,7 +27,7 @@ from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
 from asocia.registry.columns import FIELDS, Mapping, MappingError
 from asocia.registry.export import FORMATS, export
-from asocia.registry.importer import ImportFailed, import_file, preview
+from asocia.registry.importer import SAVING, ImportFailed, import_file, preview
 from asocia.registry.readers import ReadError
 from asocia.registry.reasons import localized_reason
 from asocia.registry.store import (
@@ -305,6 +305,7 @@ def _run_import(
     progress: Progress | None,
     warm_statistics: bool = False,
 ) -> Any:
+    size = path.stat().st_size
     result = import_file(
         database,
         path,
@@ -318,16 +319,23 @@ def _run_import(
     if warm_statistics and not dry_run and (result.created or result.updated):
         # A background import also rebuilds the statistics summary, so that the next
         # dashboard visitor does not wait for it.
+        if progress is not None:
+            progress(size, size, _STATISTICS)
         warm_statistics_summary(database, uf_clp=settings.uf_clp)
     return result
 
 
+# Progress messages of an import's last phases, as the job page shows them (translated).
+_STATISTICS = "statistics"
+_PHASES = {SAVING: N_("Saving the import"), _STATISTICS: N_("Updating the statistics")}
+
+
 def _job_progress(progress: Progress, *, dry_run: bool) -> Progress:
     """``progress`` in bytes of the file read, with a message the job page translates."""
-    message = N_("Checking the file") if dry_run else N_("Importing the file")
+    reading = N_("Checking the file") if dry_run else N_("Importing the file")
 
-    def report(done: int, total: int | None, _message: str | None = None) -> None:
-        progress(done, total, message)
+    def report(done: int, total: int | None, message: str | None = None) -> None:
+        progress(done, total, _PHASES.get(message or "", reading))
 
     return report
 
