@@ -13,7 +13,8 @@ Then, on SQLite, two more figures: a re-import of the same file into the filled 
 (nothing changes: the monthly refresh of a registry), and the storage floor: the rows the
 import accepted, already parsed, written into an empty database by the same writer (insert,
 deferred indexes, commit) without reading or validating anything, the bound that no faster
-reading or validation can pass on this machine.
+reading or validation can pass on this machine; and the same rows through Python's sqlite3
+into a table with no constraint or index (the driver alone).
 PostgreSQL: ``ASOCIA_TEST_POSTGRES_URL`` or postgresql://postgres@127.0.0.1:5432/postgres (a
 scratch database is created and dropped); ``--no-postgres`` skips it.
 """
@@ -40,13 +41,16 @@ def floor_child(url: str, source: str) -> None:
     from asocia.db.migrate import upgrade
     from asocia.registry.store import COLUMNS, Actor, RegistryWriter
 
+    def read_rows() -> sqlite3.Cursor:
+        return sqlite3.connect(source).execute(
+            f"SELECT {', '.join(COLUMNS)} FROM cooperatives ORDER BY id"
+        )
+
     database = Database(url)
     upgrade(database)
-    rows_read = sqlite3.connect(source).execute(
-        f"SELECT {', '.join(COLUMNS)} FROM cooperatives ORDER BY id"
-    )
     spent = 0.0
     count = 0
+    rows_read = read_rows()
     with database.session() as session:
         writer = RegistryWriter(session, actor=Actor(), bulk=True)
         while rows := rows_read.fetchmany(5000):
@@ -62,7 +66,34 @@ def floor_child(url: str, source: str) -> None:
         indexes = time.perf_counter() - start
         start = time.perf_counter()
     commit = time.perf_counter() - start
-    print(json.dumps({"rows": count, "writing": spent, "indexes": indexes, "commit": commit}))
+    database.dispose()
+    # The same tuples through Python's sqlite3 into a table with no constraint and no index:
+    # what the driver alone costs.
+    bare = sqlite3.connect(url.removeprefix("sqlite:///") + ".bare", isolation_level=None)
+    bare.execute("PRAGMA journal_mode=WAL")
+    bare.execute(f"CREATE TABLE bare ({', '.join(COLUMNS)})")
+    marks = ", ".join("?" * len(COLUMNS))
+    rows_read = read_rows()
+    bare_seconds = 0.0
+    bare.execute("BEGIN")
+    while rows := rows_read.fetchmany(5000):
+        start = time.perf_counter()
+        bare.executemany(f"INSERT INTO bare VALUES ({marks})", rows)
+        bare_seconds += time.perf_counter() - start
+    start = time.perf_counter()
+    bare.execute("COMMIT")
+    bare_seconds += time.perf_counter() - start
+    print(
+        json.dumps(
+            {
+                "rows": count,
+                "writing": spent,
+                "indexes": indexes,
+                "commit": commit,
+                "bare": bare_seconds,
+            }
+        )
+    )
 
 
 def child(url: str, path: str) -> None:
@@ -183,7 +214,9 @@ def main() -> None:
         print(
             f"SQLite storage floor (the {floor['rows']:,.0f} accepted rows, already parsed, "
             f"through the same writer): {floor_seconds:.1f} s = "
-            f"{floor['rows'] / floor_seconds:,.0f} rows/s ({phases(floor)})",
+            f"{floor['rows'] / floor_seconds:,.0f} rows/s ({phases(floor)}); the same rows "
+            f"through Python's sqlite3 into a table with no constraint or index: "
+            f"{floor['bare']:.1f} s = {floor['rows'] / floor['bare']:,.0f} rows/s",
             flush=True,
         )
 
