@@ -146,7 +146,8 @@ def test_import_wizard_upload_preview_validate_confirm(web: Web, files: Files) -
     assert 0 < status["done"] <= status["total"] == path.stat().st_size
     assert status["message"] == "Updating the statistics"
     job_page = analyst.get(confirmed.headers["location"]).text
-    assert "Actualizando las estadísticas" in job_page and "100 %" in job_page
+    assert "Importación de un archivo del registro" in job_page and "100 %" in job_page
+    assert "Actualizando las estadísticas" not in job_page  # a finished job shows no phase
     assert analyst.get(preview_url).status_code == 404  # the upload is removed once imported
     run_page = analyst.get(status["result"]["url"])
     assert run_page.status_code == 200 and "registro.csv" in run_page.text
