@@ -253,6 +253,41 @@ def test_many_changes_in_one_batch_each_leave_their_history(db: Database, files:
         }
 
 
+def test_two_rows_reaching_one_cooperative_apply_in_file_order(db: Database, files: Files) -> None:
+    # One row finds the cooperative by its RUT, the next by its registry number: both
+    # changes are kept (the second does not replace the first's contacts), in file order.
+    header = ["RUT", "Rol", "Razón Social", "Correo Electrónico", "Teléfono", "Ciudad"]
+    name = "Cooperativa Uno"
+    run(db, files.csv([["76.086.428-5", "77", name, "a@uno.cl", "111", "Talca"]], header=header))
+    second = run(
+        db,
+        files.csv(
+            [
+                ["76.086.428-5", "", name, "b@uno.cl", "", "Curicó"],
+                ["", "77", name, "", "222", "Linares"],
+            ],
+            header=header,
+            name="v2.csv",
+        ),
+    )
+    assert (second.updated, second.rejected) == (2, 0)
+    with db.session() as s:
+        coop = s.execute(select(Cooperative)).scalar_one()
+        contact = s.get(CooperativeContact, coop.id)
+        assert contact is not None and (contact.email, contact.phone) == ("b@uno.cl", "222")
+        assert coop.city == "Linares" and coop.source_row == 3
+        changes = [
+            (c.field, c.old_value, c.new_value)
+            for c in s.execute(select(CooperativeChange).order_by(CooperativeChange.id)).scalars()
+        ]
+        assert changes == [
+            ("email", "a@uno.cl", "b@uno.cl"),
+            ("city", "Talca", "Curicó"),
+            ("phone", "111", "222"),
+            ("city", "Curicó", "Linares"),
+        ]
+
+
 def test_progress_reports_reading_then_saving(db: Database, files: Files) -> None:
     path = files.csv([row(), row(rut="65.000.012-9", name="Cooperativa Dos")])
     size = path.stat().st_size

@@ -468,7 +468,11 @@ def _apply(
         record.pop("source_row", None)
         changed = writer.compare(record, current)
         if changed:
-            changes.append((current["id"], current, changed, line))
+            # The old values as they are now; then ``current`` takes the new ones, so that a
+            # later row of the batch reaching the same cooperative compares with, and records
+            # as old, what this row wrote.
+            changes.append((current["id"], {c: current.get(c) for c in changed}, changed, line))
+            current.update(changed)
             result.updated += 1
         else:
             result.unchanged += 1

@@ -364,6 +364,25 @@ class RegistryWriter:
         """
         if not self.write:
             return
+        # Statements grouped by columns are sent in no particular order, so a cooperative
+        # changed twice (two rows of a file may reach it, one by tax id, one by registry
+        # number) starts a new segment: its changes are applied in the file's order.
+        segment: list[tuple[int, dict[str, Any], dict[str, Any], int | None]] = []
+        ids: set[int] = set()
+        for change in changes:
+            if change[0] in ids:
+                self._update_segment(segment, action)
+                segment, ids = [], set()
+            segment.append(change)
+            ids.add(change[0])
+        self._update_segment(segment, action)
+
+    def _update_segment(
+        self,
+        changes: Sequence[tuple[int, dict[str, Any], dict[str, Any], int | None]],
+        action: str,
+    ) -> None:
+        """:meth:`update_many` for changes that name each cooperative at most once."""
         history: list[dict[str, Any]] = []
         coop_rows: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         contact_values: dict[int, dict[str, Any]] = {}
