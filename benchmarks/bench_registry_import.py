@@ -235,7 +235,9 @@ def main() -> None:
             print(
                 f"PostgreSQL: {pg['read']:,.0f} rows in {pg['elapsed']:.1f} s = "
                 f"{pg['read'] / pg['elapsed']:,.0f} rows/s, peak memory {pg['peak_mb']:,.0f} MB "
-                f"(importer {pg['own_mb']:,.0f} + reader {pg['reader_mb']:,.0f})"
+                f"(importer {pg['own_mb']:,.0f} + reader {pg['reader_mb']:,.0f})\n"
+                f"            phases: {phases(pg['timings'])}",
+                flush=True,
             )
         finally:
             with admin.connect() as connection:

@@ -84,6 +84,37 @@ def test_model_matches_migrations(empty_db: Database) -> None:
     assert diff == []
 
 
+@pytest.mark.postgres
+def test_registry_keys_and_codes_sort_byte_by_byte_on_postgresql(empty_db: Database) -> None:
+    """Migration 0005 gives the model's code columns the "C" collation, and back on downgrade."""
+    if empty_db.dialect != "postgresql":
+        pytest.skip("SQLite compares text byte by byte already")
+    from asocia.db.models.registry import Cooperative
+
+    expected = {
+        c.name
+        for c in Cooperative.__table__.columns
+        if getattr(c.type.dialect_impl(empty_db.engine.dialect), "collation", None) == "C"
+    }
+    assert {"name_key", "tax_id", "legal_class", "size_band"} <= expected
+
+    def collated() -> set[str]:
+        with empty_db.engine.connect() as connection:
+            return set(
+                connection.execute(
+                    text(
+                        "SELECT column_name FROM information_schema.columns WHERE "
+                        "table_name = 'cooperatives' AND collation_name = 'C'"
+                    )
+                ).scalars()
+            )
+
+    upgrade(empty_db)
+    assert collated() == expected
+    downgrade(empty_db, "0004_stats")
+    assert collated() == set()
+
+
 def test_sqlite_has_foreign_keys_and_wal(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'a.db'}")
     with db.engine.connect() as connection:

@@ -13,8 +13,22 @@ from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
 from asocia.db.base import Base, JSONType, utcnow
+
+
+def code_text(length: int) -> TypeEngine[str]:
+    """Text compared byte by byte: keys, codes and the name key of the registry.
+
+    SQLite compares text that way already; on PostgreSQL the column takes the "C" collation,
+    so the registry sorts the same on both whatever the server's locale, and sorting and
+    building the list indexes skip the locale's slower comparison (a fifth to a half of an
+    index build). The values are ASCII codes or normalised keys, for which byte order is the
+    alphabetical order.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
 
 #: Columns the registry list filters on, each with a (column, name_key, id) index.
 LIST_FILTERS = (
@@ -47,17 +61,17 @@ class Cooperative(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    country: Mapped[str] = mapped_column(String(2), default="CL")
+    country: Mapped[str] = mapped_column(code_text(2), default="CL")
     # Canonical form from python-stdnum where it has a validator (Chile: "76086428-5").
-    tax_id: Mapped[str | None] = mapped_column(String(40))
-    registry_number: Mapped[str | None] = mapped_column(String(40))
+    tax_id: Mapped[str | None] = mapped_column(code_text(40))
+    registry_number: Mapped[str | None] = mapped_column(code_text(40))
     legal_name: Mapped[str] = mapped_column(String(300))
     trade_name: Mapped[str | None] = mapped_column(String(300))
     # Lower-case, accent-free, punctuation-free legal name: search and duplicate detection.
-    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    name_key: Mapped[str] = mapped_column(code_text(300), index=True)
     organisation_type: Mapped[str] = mapped_column(String(40), default="cooperativa")
-    legal_class: Mapped[str | None] = mapped_column(String(40))
-    ilo_type: Mapped[str | None] = mapped_column(String(40))
+    legal_class: Mapped[str | None] = mapped_column(code_text(40))
+    ilo_type: Mapped[str | None] = mapped_column(code_text(40))
     ilo_type_overridden: Mapped[bool] = mapped_column(default=False)
     isic_section: Mapped[str | None] = mapped_column(String(1))
     rubro: Mapped[str | None] = mapped_column(String(200))
@@ -67,10 +81,10 @@ class Cooperative(Base):
     province_code: Mapped[int | None]
     comuna_code: Mapped[int | None]
     # The comuna's PNDR 2020 class (rural / mixta / urbana), copied for fast filtering.
-    rural_class: Mapped[str | None] = mapped_column(String(10))
+    rural_class: Mapped[str | None] = mapped_column(code_text(10))
     admin_division: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(200))
-    legal_status: Mapped[str | None] = mapped_column(String(30))
+    legal_status: Mapped[str | None] = mapped_column(code_text(30))
     activity: Mapped[str | None] = mapped_column(String(10))
     constituted_on: Mapped[date | None]
     in_force_on: Mapped[date | None]
@@ -88,7 +102,7 @@ class Cooperative(Base):
     sales_year: Mapped[int | None]
     # Firm size by sales (Ley 20.416: micro, small, medium, large), computed when written from
     # the UF value in the settings; stored so that the registry list can filter on it.
-    size_band: Mapped[str | None] = mapped_column(String(10))
+    size_band: Mapped[str | None] = mapped_column(code_text(10))
     # Columns of an imported file that asocia has no field for, kept rather than dropped.
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Provenance of the current values.
