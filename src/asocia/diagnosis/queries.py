@@ -27,6 +27,7 @@ from asocia.diagnosis.lights import TrafficLight
 from asocia.diagnosis.loader import load_instruments
 from asocia.diagnosis.scoring import DiagnosisResult, score, score_batch
 from asocia.diagnosis.store import answers_from_json
+from asocia.i18n import N_, gettext
 
 MIN_PEERS = 5
 """A benchmark is shown only against at least this many peers (disclosure and meaning)."""
@@ -167,17 +168,16 @@ class Progress:
         """The not-comparable notice, when instrument versions differ."""
         if self.comparable:
             return None
-        if lang == "es":
-            return (
-                f"El diagnóstico anterior ({self.previous_on:%d-%m-%Y}) usó el instrumento "
-                f"{self.previous_instrument}: los resultados de versiones distintas no son "
-                "comparables."
-            )
-        return (
-            f"The previous diagnosis ({self.previous_on:%Y-%m-%d}) used instrument "
-            f"{self.previous_instrument}: results from different versions are not "
-            "comparable."
+        message = gettext(
+            lang,
+            N_(
+                "The previous diagnosis (%(date)s) used instrument %(instrument)s: results "
+                "from different versions are not comparable."
+            ),
+            "diagnosis",
         )
+        when = self.previous_on.strftime("%d-%m-%Y" if lang == "es" else "%Y-%m-%d")
+        return message % {"date": when, "instrument": self.previous_instrument}
 
 
 def _change(previous: float | None, current: float | None) -> str:
