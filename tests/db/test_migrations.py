@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from asocia.db import Base, Database, DatabaseError, SchemaOutOfDate
@@ -84,13 +84,21 @@ def test_model_matches_migrations(empty_db: Database) -> None:
     assert diff == []
 
 
-@pytest.mark.postgres
-def test_registry_keys_and_codes_sort_byte_by_byte_on_postgresql(empty_db: Database) -> None:
-    """Migration 0005 gives the model's code columns the "C" collation, and back on downgrade."""
-    if empty_db.dialect != "postgresql":
-        pytest.skip("SQLite compares text byte by byte already")
+def test_registry_keys_and_codes_sort_byte_by_byte(empty_db: Database) -> None:
+    """The name key sorts byte by byte on both engines: SQLite does so by default; on
+    PostgreSQL migration 0005 gives the model's code columns the "C" collation (and takes it
+    back on downgrade), whatever the server's locale."""
     from asocia.db.models.registry import Cooperative
 
+    upgrade(empty_db)
+    keys = ["laguna", "la union", "l", "la", "la-b"]
+    with empty_db.session() as session:
+        session.add_all(Cooperative(legal_name=k, name_key=k) for k in keys)
+    with empty_db.session() as session:
+        ordered = session.scalars(select(Cooperative.name_key).order_by(Cooperative.name_key))
+        assert list(ordered) == sorted(keys, key=str.encode)  # "la union" before "la-b"
+    if empty_db.dialect != "postgresql":
+        return
     expected = {
         c.name
         for c in Cooperative.__table__.columns
@@ -109,7 +117,6 @@ def test_registry_keys_and_codes_sort_byte_by_byte_on_postgresql(empty_db: Datab
                 ).scalars()
             )
 
-    upgrade(empty_db)
     assert collated() == expected
     downgrade(empty_db, "0004_stats")
     assert collated() == set()
