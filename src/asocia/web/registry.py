@@ -305,7 +305,9 @@ def _run_import(
     progress: Progress | None,
     warm_statistics: bool = False,
 ) -> Any:
+    """Import (or check) an uploaded file; ``progress`` is a background job's, if any."""
     size = path.stat().st_size
+    report = _job_progress(progress, dry_run=dry_run) if progress is not None else None
     result = import_file(
         database,
         path,
@@ -313,14 +315,14 @@ def _run_import(
         dry_run=dry_run,
         actor=_actor(principal),
         uf_clp=settings.uf_clp,
-        progress=progress,
+        progress=report,
         source_name=_original_name(path),
     )
     if warm_statistics and not dry_run and (result.created or result.updated):
         # A background import also rebuilds the statistics summary, so that the next
         # dashboard visitor does not wait for it.
-        if progress is not None:
-            progress(size, size, _STATISTICS)
+        if report is not None:
+            report(size, size, _STATISTICS)
         warm_statistics_summary(database, uf_clp=settings.uf_clp)
     return result
 
@@ -369,7 +371,7 @@ async def validate_upload(
                 dry_run=True,
                 principal=principal,
                 settings=settings,
-                progress=_job_progress(progress, dry_run=True),
+                progress=progress,
             )
             report: dict[str, Any] = result.as_dict()
             report["problems"] = report["problems"][:500]
@@ -466,7 +468,7 @@ def confirm_import(
                 dry_run=False,
                 principal=principal,
                 settings=settings,
-                progress=_job_progress(progress, dry_run=False),
+                progress=progress,
                 warm_statistics=True,
             )
         finally:
@@ -717,7 +719,7 @@ def api_import(
                 dry_run=dry_run,
                 principal=principal,
                 settings=settings,
-                progress=_job_progress(progress, dry_run=dry_run),
+                progress=progress,
                 warm_statistics=True,
             )
             return {**result.summary(), "import_run_id": result.import_run_id}
