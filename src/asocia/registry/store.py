@@ -416,9 +416,7 @@ class RegistryWriter:
                     values.update(import_run_id=self.import_run_id, source_file=self.source_file)
                     if line is not None:
                         values["source_row"] = line
-                coop_rows.setdefault(tuple(sorted(values)), []).append(
-                    {"_id": cooperative_id, **{f"_{c}": v for c, v in values.items()}}
-                )
+                _add_update(coop_rows, cooperative_id, values)
             if contacts:
                 contact_values[cooperative_id] = contacts
         for columns, rows in coop_rows.items():
@@ -443,9 +441,7 @@ class RegistryWriter:
         inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for cooperative_id, values in contact_values.items():
             if cooperative_id in have:
-                updates.setdefault(tuple(sorted(values)), []).append(
-                    {"_id": cooperative_id, **{f"_{c}": v for c, v in values.items()}}
-                )
+                _add_update(updates, cooperative_id, values)
             else:
                 inserts.setdefault(tuple(sorted(values)), []).append(
                     {"cooperative_id": cooperative_id, **values}
@@ -507,6 +503,16 @@ def _update_by_id(table: Table, key: Any, columns: Sequence[str]) -> Update:
         update(table)
         .where(key == bindparam("_id"))
         .values({c: bindparam(f"_{c}", type_=table.c[c].type) for c in columns})
+    )
+
+
+def _add_update(
+    groups: dict[tuple[str, ...], list[dict[str, Any]]], row_id: int, values: dict[str, Any]
+) -> None:
+    """Queue ``values`` for row ``row_id`` among the updates of the same columns, with the
+    parameter names of :func:`_update_by_id`."""
+    groups.setdefault(tuple(sorted(values)), []).append(
+        {"_id": row_id, **{f"_{c}": v for c, v in values.items()}}
     )
 
 
