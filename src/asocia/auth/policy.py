@@ -41,6 +41,9 @@ class Permission(StrEnum):
     VIEW_PORTFOLIO = "view_portfolio"  # diagnosis aggregates across cooperatives
     VIEW_FULL_STATISTICS = "view_full_statistics"  # unsuppressed statistics, cross-tab builder
     MANAGE_USERS = "manage_users"
+    PROPOSE_CHANGES = "propose_changes"  # a co-op proposes its own data, confirms it is current
+    RUN_CAMPAIGNS = "run_campaigns"  # verification campaigns: selections, outcomes, mail merge
+    VIEW_AUDIT = "view_audit"  # every write to the registry, by user and date (admin)
 
 
 _ALL = frozenset(Permission)
@@ -67,9 +70,12 @@ ROLE_PERMISSIONS: dict[Role | None, frozenset[Permission]] = {
             Permission.VIEW_REGISTRY,
             Permission.VIEW_PERSONAL_DATA,
             Permission.VIEW_DIAGNOSIS,
+            Permission.PROPOSE_CHANGES,
         }
     ),
 }
+# The audit of every write is for admins only.
+ROLE_PERMISSIONS[Role.ANALYST] = ROLE_PERMISSIONS[Role.ANALYST] - {Permission.VIEW_AUDIT}
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,9 @@ class Cooperative(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic concurrency: every edit made through asocia.registry.editing adds one; an
+    # edit based on another version is refused (migration 0007).
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
     contact: Mapped[CooperativeContact | None] = relationship(
         back_populates="cooperative", uselist=False, cascade="all, delete-orphan"
@@ -214,6 +217,10 @@ class CooperativeChange(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     personal: Mapped[bool] = mapped_column(default=False)
+    # Why (an editor's optional comment) and, for an accepted proposal, who proposed it
+    # (``username`` is then the reviewer). Migration 0007.
+    comment: Mapped[str | None] = mapped_column(Text)
+    proposed_by: Mapped[str | None] = mapped_column(String(150))
 
 
 class DuplicateDecision(Base):
@@ -231,3 +238,73 @@ class DuplicateDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     username: Mapped[str | None] = mapped_column(String(150))
+
+
+class ChangeProposal(Base):
+    """Values a cooperative's own representative proposes for its record, awaiting review.
+
+    ``values`` holds field → value as submitted (already validated); ``current`` the values
+    the record had then (for the reviewer's comparison). A reviewer accepts all or some fields
+    (``accepted_fields``) or rejects with a ``reason``.
+    """
+
+    __tablename__ = "registry_proposals"
+    __table_args__ = (Index("ix_registry_proposals_status_coop", "status", "cooperative_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_by: Mapped[str | None] = mapped_column(String(150))
+    # pending, accepted, partial (some fields accepted), rejected
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    values: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    current: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_by: Mapped[str | None] = mapped_column(String(150))
+    accepted_fields: Mapped[list[str] | None] = mapped_column(JSONType)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class VerificationCampaign(Base):
+    """A campaign to verify a selection of cooperatives (by region, class, time unverified)."""
+
+    __tablename__ = "registry_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by: Mapped[str | None] = mapped_column(String(150))
+    # The selection as given: region, legal_class, months (not verified for that long).
+    criteria: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    items: Mapped[list[CampaignItem]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CampaignItem(Base):
+    """One cooperative of a campaign and the outcome of contacting it (None: not yet)."""
+
+    __tablename__ = "registry_campaign_items"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "cooperative_id", name="uq_registry_campaign_items_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_campaigns.id", ondelete="CASCADE")
+    )
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    # confirmed, updated, unreachable, not_operating, dissolved
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_at: Mapped[datetime | None]
+    outcome_by: Mapped[str | None] = mapped_column(String(150))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    campaign: Mapped[VerificationCampaign] = relationship(back_populates="items")
