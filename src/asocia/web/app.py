@@ -33,7 +33,8 @@ STATIC = Path(__file__).parent / "static"
 API_PREFIX = "/api/v1"
 
 # Capability modules, each exposing ``router`` (pages) and/or ``api_router`` (JSON).
-CAPABILITIES = ("core", "registry", "diagnosis", "stats")
+# registry_edit before registry: its fixed paths (/registry/new...) must not be read as an id.
+CAPABILITIES = ("core", "registry_edit", "registry", "diagnosis", "stats")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
