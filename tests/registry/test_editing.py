@@ -61,7 +61,9 @@ def test_create_validates_like_the_importer(db: Database) -> None:
         record = editing.current_record(session, coop_id)
         assert record["tax_id"] == "76086428-5"
         assert (record["comuna_code"], record["region_code"], record["rural_class"]) == (
-            16101, 16, "urbana"
+            16101,
+            16,
+            "urbana",
         )
         assert record["members_total"] == 1234
         assert record["ilo_type"] == "producer"
@@ -110,7 +112,8 @@ def test_edit_records_history_and_checks_the_version(db: Database) -> None:
             )
         }
         assert (changes["comuna_code"].old_value, changes["comuna_code"].new_value) == (
-            "16101", "16204"
+            "16101",
+            "16204",
         )
         assert changes["rural_class"].new_value == "rural"
         assert changes["members_men"].old_value is None
@@ -118,9 +121,7 @@ def test_edit_records_history_and_checks_the_version(db: Database) -> None:
         assert {c.comment for c in changes.values()} == {"llamó la gerente"}
     # The same edit from version 1 again: refused, nothing written.
     with db.session() as session, pytest.raises(editing.StaleVersion) as stale:
-        editing.edit_cooperative(
-            session, coop_id, {"trade_name": "Otra"}, version=1, actor=ANA
-        )
+        editing.edit_cooperative(session, coop_id, {"trade_name": "Otra"}, version=1, actor=ANA)
     assert stale.value.current == 2
     with db.session() as session:
         assert editing.current_record(session, coop_id)["trade_name"] == "La Unión"
@@ -138,7 +139,10 @@ def test_edit_checks_fields_together_and_clears(db: Database) -> None:
     assert result.changed == {"members_women": None, "legal_status": "vigente"}
     with db.session() as session, pytest.raises(editing.EditError) as error:
         editing.edit_cooperative(
-            session, coop_id, {"constituted_on": "01-01-2999", "colour": "red"}, version=2,
+            session,
+            coop_id,
+            {"constituted_on": "01-01-2999", "colour": "red"},
+            version=2,
             actor=ANA,
         )
     assert error.value.errors == {"colour": "not a field that can be edited"}

@@ -146,7 +146,27 @@ def save_answers(
         if not diagnosis.actions:
             build_action_plan(diagnosis, instrument, answers, lang)
     session.flush()
+    if submit:
+        _verify_cooperative(session, diagnosis)
     return result
+
+
+def _verify_cooperative(session: Session, diagnosis: Diagnosis) -> None:
+    """A recorded diagnosis verifies the cooperative's registry data (``last_verified_on``)."""
+    from asocia.db.models import User
+    from asocia.registry.editing import mark_verified
+    from asocia.registry.store import Actor as RegistryActor
+
+    user = session.get(User, diagnosis.created_by_id) if diagnosis.created_by_id else None
+    on = min(diagnosis.diagnosed_on, utcnow().date())
+    mark_verified(
+        session,
+        diagnosis.cooperative_id,
+        actor=RegistryActor(diagnosis.created_by_id, user.username if user else None),
+        how="diagnosis",
+        on=on,
+        comment=f"#{diagnosis.id}",
+    )
 
 
 ACTION_PLAN_LIMIT = 10

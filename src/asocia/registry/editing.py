@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
@@ -145,6 +145,30 @@ def _inputs_from(current: Mapping[str, Any]) -> dict[str, Any]:
         if value is not None:
             out[name] = value
     return out
+
+
+def input_value(current: Mapping[str, Any], name: str) -> str:
+    """A stored value as a form shows it, which validation reads back as the same value."""
+    if name == "comuna":
+        value = current.get("comuna_code")
+    elif name == "region":
+        value = current.get("region_code")
+    elif name == "ilo_type":
+        value = current.get("ilo_type") if current.get("ilo_type_overridden") else None
+    else:
+        value = current.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
+    return str(value)
+
+
+def outputs_of(name: str) -> tuple[str, ...]:
+    """The stored columns the value of field ``name`` decides."""
+    return _OUTPUTS.get(name, (name,))
 
 
 def _normal(column: str, value: Any) -> Any:
@@ -289,7 +313,9 @@ def create_cooperative(
 def _check_contacts(values: Iterable[str], may_edit_contacts: bool) -> None:
     personal = [n for n in values if n in CONTACT_FIELDS]
     if personal and not may_edit_contacts:
-        raise EditError({n: "contacts of people may not be edited by this account" for n in personal})
+        raise EditError(
+            {n: "contacts of people may not be edited by this account" for n in personal}
+        )
 
 
 def edit_cooperative(
@@ -411,7 +437,9 @@ def mark_verified(
     )
 
 
-def history_entries(session: Session, cooperative_id: int, *, personal: bool) -> list[dict[str, Any]]:
+def history_entries(
+    session: Session, cooperative_id: int, *, personal: bool
+) -> list[dict[str, Any]]:
     """Every history entry of a cooperative with its comment and proposer, newest first."""
     query = select(CooperativeChange).where(CooperativeChange.cooperative_id == cooperative_id)
     if not personal:
@@ -444,11 +472,65 @@ __all__ = [
     "NotFound",
     "StaleVersion",
     "apply_changes",
+    "audit",
     "create_cooperative",
     "current_record",
     "edit_cooperative",
     "history_entries",
+    "input_value",
     "mark_verified",
+    "outputs_of",
     "prepare_changes",
     "validate",
 ]
+
+
+def audit(
+    session: Session,
+    *,
+    username: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Every write to the registry (each changed value), newest first, by user and date.
+
+    ``until`` is inclusive. Personal-data values are not shown (only that they changed).
+    """
+    query = select(CooperativeChange, Cooperative.legal_name).join(
+        Cooperative, Cooperative.id == CooperativeChange.cooperative_id
+    )
+    if username:
+        query = query.where(CooperativeChange.username == username)
+    if since:
+        query = query.where(CooperativeChange.changed_at >= _start_of(since))
+    if until:
+        query = query.where(CooperativeChange.changed_at < _start_of(until + timedelta(days=1)))
+    rows = session.execute(
+        query.order_by(CooperativeChange.changed_at.desc(), CooperativeChange.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": ch.id,
+            "cooperative_id": ch.cooperative_id,
+            "legal_name": name,
+            "changed_at": ch.changed_at,
+            "username": ch.username,
+            "proposed_by": ch.proposed_by,
+            "import_run_id": ch.import_run_id,
+            "action": ch.action,
+            "field": ch.field,
+            "old_value": None if ch.personal else ch.old_value,
+            "new_value": None if ch.personal else ch.new_value,
+            "personal": ch.personal,
+            "comment": ch.comment,
+        }
+        for ch, name in rows
+    ]
+
+
+def _start_of(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

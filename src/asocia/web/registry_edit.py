@@ -10,7 +10,6 @@ before ``asocia.web.registry`` so that its fixed paths (``/registry/new``,
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -128,23 +127,7 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(principal.user_id, principal.username)
 
 
-def form_value(current: dict[str, Any], name: str) -> str:
-    """A stored value as the form shows it (and as validation reads it back unchanged)."""
-    if name == "comuna":
-        value = current.get("comuna_code")
-    elif name == "region":
-        value = current.get("region_code")
-    elif name == "ilo_type":
-        value = current.get("ilo_type") if current.get("ilo_type_overridden") else None
-    else:
-        value = current.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
-    return str(value)
+form_value = editing.input_value
 
 
 def choices(lang: str) -> dict[str, list[tuple[str, str]]]:
@@ -154,7 +137,9 @@ def choices(lang: str) -> dict[str, list[tuple[str, str]]]:
         name: [(code, term.label(lang)) for code, term in vocabulary(category).terms.items()]
         for name, category in _CHOICES.items()
     }
-    out["region"] = [(str(r.code), r.name) for r in sorted(t.regions.values(), key=lambda r: r.code)]
+    out["region"] = [
+        (str(r.code), r.name) for r in sorted(t.regions.values(), key=lambda r: r.code)
+    ]
     out["comuna"] = [
         (str(c.code), c.name) for c in sorted(t.comunas.values(), key=lambda c: c.name)
     ]
@@ -167,7 +152,7 @@ def localized_errors(request: Request, errors: dict[str, str]) -> dict[str, str]
     return {name: localized_reason(reason, gettext) for name, reason in errors.items()}
 
 
-def _groups(personal: bool, only: tuple[str, ...] | None = None) -> list[Any]:
+def field_groups(personal: bool, only: tuple[str, ...] | None = None) -> list[Any]:
     out = []
     for title, fields in FIELD_GROUPS:
         kept = [
@@ -197,7 +182,7 @@ def _edit_form(
             "coop": coop,
             "values": values,
             "errors": localized_errors(request, errors),
-            "groups": _groups(personal),
+            "groups": field_groups(personal),
             "choices": choices(language(request)),
             "dates": _DATES,
             "stale": stale,
@@ -253,7 +238,7 @@ async def create_page(
 # -- edit --------------------------------------------------------------------------------------
 
 
-def _current(session: Session, principal: Principal, cooperative_id: int) -> dict[str, Any]:
+def current_or_404(session: Session, principal: Principal, cooperative_id: int) -> dict[str, Any]:
     if not can_view_cooperative(principal, cooperative_id):
         raise HTTPException(404, "no such cooperative")
     try:
@@ -267,7 +252,7 @@ def edit_page(
     cooperative_id: int, request: Request, principal: Principal = EDIT, session: Session = SESSION
 ) -> Response:
     """The edit form of a cooperative, with the version it was read at."""
-    current = _current(session, principal, cooperative_id)
+    current = current_or_404(session, principal, cooperative_id)
     personal = can_view_personal_data(principal, cooperative_id)
     values = {n: form_value(current, n) for n in editing.EDITABLE}
     return _edit_form(request, coop=current, values=values, errors={}, personal=personal)
@@ -282,7 +267,7 @@ async def save_page(
     settings: Settings = SETTINGS,
 ) -> Response:
     """Save the fields that differ from the version read; refuse when the record changed since."""
-    current = _current(session, principal, cooperative_id)
+    current = current_or_404(session, principal, cooperative_id)
     form = await request.form()
     personal = can_view_personal_data(principal, cooperative_id)
     names = [n for n in editing.EDITABLE if personal or n not in CONTACT_FIELDS]
@@ -327,7 +312,7 @@ def changes_page(
     cooperative_id: int, request: Request, principal: Principal = VIEW, session: Session = SESSION
 ) -> Response:
     """The full history of a cooperative: who, when, old → new, why, proposer."""
-    current = _current(session, principal, cooperative_id)
+    current = current_or_404(session, principal, cooperative_id)
     entries = editing.history_entries(
         session, cooperative_id, personal=can_view_personal_data(principal, cooperative_id)
     )
@@ -339,7 +324,7 @@ def verify_page(
     cooperative_id: int, principal: Principal = EDIT, session: Session = SESSION
 ) -> Response:
     """An analyst marks the cooperative's data verified today."""
-    _current(session, principal, cooperative_id)
+    current_or_404(session, principal, cooperative_id)
     editing.mark_verified(session, cooperative_id, actor=actor_of(principal), how="marked")
     return RedirectResponse(f"/registry/{cooperative_id}", status_code=303)
 
@@ -349,7 +334,7 @@ def confirm_page(
     cooperative_id: int, principal: Principal = PROPOSE, session: Session = SESSION
 ) -> Response:
     """The cooperative's one click: "our data are up to date"."""
-    _current(session, principal, cooperative_id)
+    current_or_404(session, principal, cooperative_id)
     how = "confirmed" if principal.is_scoped_to_cooperative else "marked"
     editing.mark_verified(session, cooperative_id, actor=actor_of(principal), how=how)
     return RedirectResponse(f"/registry/{cooperative_id}?confirmed=1", status_code=303)
@@ -420,7 +405,7 @@ async def api_patch(
     """Change fields: ``{"version": N, "values": {...}, "comment": "..."}`` where ``version`` is
     the one read. 409 (nothing changed) when the cooperative changed since; 422 with each
     field's error."""
-    _current(session, principal, cooperative_id)
+    current_or_404(session, principal, cooperative_id)
     body = await _body(request)
     version, values = body.get("version"), body.get("values")
     if not isinstance(version, int) or not isinstance(values, dict):
@@ -455,7 +440,7 @@ def api_changes(
     cooperative_id: int, principal: Principal = VIEW, session: Session = SESSION
 ) -> JSONResponse:
     """The full history with each entry's comment and proposer, newest first."""
-    _current(session, principal, cooperative_id)
+    current_or_404(session, principal, cooperative_id)
     return _json(
         editing.history_entries(
             session, cooperative_id, personal=can_view_personal_data(principal, cooperative_id)
@@ -468,7 +453,7 @@ def api_verify(
     cooperative_id: int, principal: Principal = PROPOSE, session: Session = SESSION
 ) -> JSONResponse:
     """Mark the data verified today: the cooperative's own confirmation, or an analyst's."""
-    _current(session, principal, cooperative_id)
+    current_or_404(session, principal, cooperative_id)
     how = "confirmed" if principal.is_scoped_to_cooperative else "marked"
     result = editing.mark_verified(session, cooperative_id, actor=actor_of(principal), how=how)
     current = editing.current_record(session, cooperative_id)
