@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.authz import STAFF, RouteCase
+from tests.authz import ADMIN, EVERYONE, STAFF, RouteCase
 
 BROWSERS = frozenset({"admin", "analyst", "field"})
 VIEWERS = frozenset({"admin", "analyst", "field", "coop"})
@@ -148,3 +148,159 @@ CASES = [
         files={"file": ("registro.csv", CSV, "text/csv")},
     ),
 ]
+
+
+# -- editing, proposals, campaigns, verification, audit (issue 10) ----------------------------
+
+OWN_STAFF = STAFF | {"coop"}  # the coop role on its own cooperative, and staff
+
+
+def _proposal(ctx: Any) -> dict[str, Any]:
+    """A pending proposal on the other cooperative."""
+    from asocia.db.models.registry import ChangeProposal
+
+    with ctx.web.db.session() as session:
+        proposal = ChangeProposal(
+            cooperative_id=ctx.other_cooperative, values={"trade_name": "Matriz"}, current={}
+        )
+        session.add(proposal)
+        session.flush()
+        return {"proposal": proposal.id}
+
+
+def _campaign(ctx: Any) -> dict[str, Any]:
+    """A campaign over every cooperative."""
+    from asocia.registry.campaigns import create_campaign
+    from asocia.registry.store import Actor
+
+    with ctx.web.db.session() as session:
+        return {"campaign": create_campaign(session, "Matriz", actor=Actor()).id}
+
+
+EDIT_CASES = [
+    RouteCase("GET", "/registry/new", STAFF),
+    RouteCase("POST", "/registry/new", STAFF, data={"legal_name": ""}),
+    RouteCase("GET", "/registry/{coop}/edit", STAFF, route="/registry/{cooperative_id}/edit"),
+    RouteCase(
+        "POST", "/registry/{coop}/edit", STAFF, data={"version": "999"},
+        route="/registry/{cooperative_id}/edit",
+    ),
+    RouteCase(
+        "GET", "/registry/{own}/changes", VIEWERS, route="/registry/{cooperative_id}/changes"
+    ),
+    RouteCase(
+        "GET", "/registry/{coop}/changes", BROWSERS, route="/registry/{cooperative_id}/changes"
+    ),
+    RouteCase("POST", "/registry/{coop}/verify", STAFF, route="/registry/{cooperative_id}/verify"),
+    RouteCase(
+        "POST", "/registry/{own}/confirm", OWN_STAFF, route="/registry/{cooperative_id}/confirm"
+    ),
+    RouteCase(
+        "POST", "/registry/{coop}/confirm", STAFF, route="/registry/{cooperative_id}/confirm"
+    ),
+    RouteCase("POST", "/api/v1/registry/cooperatives", STAFF, json={"legal_name": ""}),
+    RouteCase(
+        "PATCH", "/api/v1/registry/cooperatives/{coop}", STAFF,
+        json={"version": 999, "values": {}}, route="/api/v1/registry/cooperatives/{cooperative_id}",
+    ),
+    RouteCase(
+        "GET", "/api/v1/registry/cooperatives/{own}/changes", VIEWERS,
+        route="/api/v1/registry/cooperatives/{cooperative_id}/changes",
+    ),
+    RouteCase(
+        "GET", "/api/v1/registry/cooperatives/{coop}/changes", BROWSERS,
+        route="/api/v1/registry/cooperatives/{cooperative_id}/changes",
+    ),
+    RouteCase(
+        "POST", "/api/v1/registry/cooperatives/{own}/verification", OWN_STAFF,
+        route="/api/v1/registry/cooperatives/{cooperative_id}/verification",
+    ),
+    RouteCase(
+        "POST", "/api/v1/registry/cooperatives/{coop}/verification", STAFF,
+        route="/api/v1/registry/cooperatives/{cooperative_id}/verification",
+    ),
+    # proposals
+    RouteCase(
+        "GET", "/registry/{own}/propose", OWN_STAFF, route="/registry/{cooperative_id}/propose"
+    ),
+    RouteCase("GET", "/registry/{coop}/propose", STAFF, route="/registry/{cooperative_id}/propose"),
+    RouteCase(
+        "POST", "/registry/{own}/propose", OWN_STAFF, data={"trade_name": ""},
+        route="/registry/{cooperative_id}/propose",
+    ),
+    RouteCase(
+        "POST", "/registry/{coop}/propose", STAFF, data={"trade_name": ""},
+        route="/registry/{cooperative_id}/propose",
+    ),
+    RouteCase(
+        "GET", "/registry/{own}/proposals", OWN_STAFF, route="/registry/{cooperative_id}/proposals"
+    ),
+    RouteCase(
+        "GET", "/registry/{coop}/proposals", STAFF, route="/registry/{cooperative_id}/proposals"
+    ),
+    RouteCase("GET", "/registry/proposals", STAFF),
+    RouteCase(
+        "GET", "/registry/proposals/{proposal}", STAFF, setup=_proposal,
+        route="/registry/proposals/{proposal_id}",
+    ),
+    RouteCase(
+        "POST", "/registry/proposals/{proposal}/decide", STAFF, setup=_proposal,
+        data={"decision": "reject", "reason": "no"},
+        route="/registry/proposals/{proposal_id}/decide",
+    ),
+    RouteCase(
+        "POST", "/api/v1/registry/cooperatives/{own}/proposals", OWN_STAFF, json={"values": {}},
+        route="/api/v1/registry/cooperatives/{cooperative_id}/proposals",
+    ),
+    RouteCase(
+        "POST", "/api/v1/registry/cooperatives/{coop}/proposals", STAFF, json={"values": {}},
+        route="/api/v1/registry/cooperatives/{cooperative_id}/proposals",
+    ),
+    RouteCase(
+        "GET", "/api/v1/registry/cooperatives/{own}/proposals", OWN_STAFF,
+        route="/api/v1/registry/cooperatives/{cooperative_id}/proposals",
+    ),
+    RouteCase(
+        "GET", "/api/v1/registry/cooperatives/{coop}/proposals", STAFF,
+        route="/api/v1/registry/cooperatives/{cooperative_id}/proposals",
+    ),
+    RouteCase("GET", "/api/v1/registry/proposals", STAFF),
+    RouteCase(
+        "POST", "/api/v1/registry/proposals/{proposal}/decision", STAFF, setup=_proposal,
+        json={"accept": [], "reason": "no"},
+        route="/api/v1/registry/proposals/{proposal_id}/decision",
+    ),
+    # campaigns
+    RouteCase("GET", "/registry/campaigns", STAFF),
+    RouteCase("POST", "/registry/campaigns", STAFF, data={"name": ""}),
+    RouteCase(
+        "GET", "/registry/campaigns/{campaign}", STAFF, setup=_campaign,
+        route="/registry/campaigns/{campaign_id}",
+    ),
+    RouteCase(
+        "POST", "/registry/campaigns/{campaign}/outcome", STAFF, setup=_campaign,
+        data={"cooperative_id": "{coop}", "outcome": "nonsense"},
+        route="/registry/campaigns/{campaign_id}/outcome",
+    ),
+    RouteCase(
+        "GET", "/registry/campaigns/{campaign}/contacts.csv", STAFF, setup=_campaign,
+        route="/registry/campaigns/{campaign_id}/contacts.csv",
+    ),
+    RouteCase("GET", "/api/v1/registry/campaigns", STAFF),
+    RouteCase("POST", "/api/v1/registry/campaigns", STAFF, json={"name": ""}),
+    RouteCase(
+        "GET", "/api/v1/registry/campaigns/{campaign}", STAFF, setup=_campaign,
+        route="/api/v1/registry/campaigns/{campaign_id}",
+    ),
+    RouteCase(
+        "POST", "/api/v1/registry/campaigns/{campaign}/outcomes", STAFF, setup=_campaign,
+        json={"cooperative_id": 0, "outcome": "nonsense"},
+        route="/api/v1/registry/campaigns/{campaign_id}/outcomes",
+    ),
+    # how current the registry is (public), audit (admin)
+    RouteCase("GET", "/registry/verification", EVERYONE),
+    RouteCase("GET", "/api/v1/registry/verification", EVERYONE),
+    RouteCase("GET", "/registry/audit", ADMIN),
+    RouteCase("GET", "/api/v1/registry/audit", ADMIN),
+]  # fmt: skip
+CASES += EDIT_CASES

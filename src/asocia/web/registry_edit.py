@@ -10,6 +10,7 @@ before ``asocia.web.registry`` so that its fixed paths (``/registry/new``,
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -146,10 +147,36 @@ def choices(lang: str) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+# Reasons of hand-made edits (the importer's reasons are translated by ``registry.reasons``).
+_EDIT_REASONS = frozenset(
+    (
+        N_("not a field that can be edited"),
+        N_("not a field that can be proposed"),
+        N_("contacts of people may not be edited by this account"),
+        N_("nothing to change: the values are those already stored"),
+        N_("only for Chile: use admin_division and city"),
+    )
+)
+_KEY_TAKEN = re.compile(
+    r"^(?P<what>tax id|registry number) already belongs to cooperative #(?P<id>\d+)$"
+)
+_KEY_WHAT = (N_("tax id"), N_("registry number"))
+
+
 def localized_errors(request: Request, errors: dict[str, str]) -> dict[str, str]:
     """Field → reason in the request's language."""
     gettext = translator(request, "registry")
-    return {name: localized_reason(reason, gettext) for name, reason in errors.items()}
+    out = {}
+    for name, reason in errors.items():
+        taken = _KEY_TAKEN.match(reason)
+        if taken:
+            message = gettext(N_("%(what)s already belongs to cooperative #%(id)s"))
+            out[name] = message % {"what": gettext(taken["what"]), "id": taken["id"]}
+        elif reason in _EDIT_REASONS:
+            out[name] = gettext(reason)
+        else:
+            out[name] = localized_reason(reason, gettext)
+    return out
 
 
 def field_groups(personal: bool, only: tuple[str, ...] | None = None) -> list[Any]:
