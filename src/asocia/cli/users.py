@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from typing import Any
 
 import typer
 
@@ -152,3 +153,84 @@ def ensure_admin() -> None:
     console.print(f"created admin account [bold]{username}[/]")
     if not given:
         console.print(f"password (shown once): [bold]{password}[/]", highlight=False)
+
+
+# -- API tokens ---------------------------------------------------------------------------------
+
+token_app = typer.Typer(
+    help="API tokens of a user (for scripts: Authorization: Bearer TOKEN).", no_args_is_help=True
+)
+app.add_typer(token_app, name="token")
+
+
+def _user_or_fail(session: Any, username: str) -> Any:
+    user = accounts.get_user(session, username)
+    if user is None:
+        fail(f"no user named {username!r}")
+    return user
+
+
+@token_app.command("create")
+def token_create(
+    username: str = typer.Option(..., "--username", help="The user the token acts as."),
+    name: str = typer.Option("cli", "--name", help="A name to recognise the token by."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Create an API token and print it once (it is stored only as a hash)."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            token = accounts.create_token(session, _user_or_fail(session, username), name)
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"id": token.id, "name": token.name, "token": token.secret})
+        return
+    console.print(f"token {token.id} ({token.name}) for {username}; shown once:", highlight=False)
+    # Plain print: the secret alone on its line, never wrapped or styled, for scripts to read.
+    print(token.secret)
+
+
+@token_app.command("list")
+def token_list(
+    username: str = typer.Option(..., "--username", help="Whose tokens."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List a user's tokens (id, name, prefix, created, last used, revoked); never the secret."""
+    db = open_database()
+    with db.session() as session:
+        rows = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat() if t.created_at else None,
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in accounts.list_tokens(session, _user_or_fail(session, username).id)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table("id", "name", "prefix", "created", "last used", "revoked")
+    for row in rows:
+        table.add_row(*(str(row[k] or "") for k in row))
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: int = typer.Argument(..., help="The token's id (see `asocia users token list`)."),
+    username: str = typer.Option(..., "--username", help="Whose token."),
+) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            accounts.revoke_token(session, _user_or_fail(session, username).id, token_id)
+    except accounts.AccountError as exc:
+        fail(str(exc))
+    console.print(f"token {token_id} of {username} revoked")
