@@ -245,3 +245,27 @@ def test_api_field_users_read_but_do_not_edit(web: Web) -> None:
         headers=field_user,
     )
     assert response.status_code == 403
+
+
+def test_an_import_between_read_and_edit_makes_the_edit_stale(db: Database, files: Files) -> None:
+    import_file(db, files.csv([row(members="20", women="", men="")]))
+    with db.session() as session:
+        coop_id = session.scalar(select(func.min(editing.COOPS.c.id)))
+        assert coop_id is not None
+        read = editing.current_record(session, coop_id)["version"]
+    import_file(db, files.csv([row(members="25", women="", men="")], name="segundo.csv"))
+    with db.session() as session:
+        now = editing.current_record(session, coop_id)
+        assert (now["members_total"], now["version"]) == (25, read + 1)
+        with pytest.raises(editing.StaleVersion):
+            editing.edit_cooperative(
+                session, coop_id, {"members_total": "30"}, version=read, actor=ANA
+            )
+    # Re-importing the same file changes nothing, so the version stays.
+    import_file(db, files.csv([row(members="25", women="", men="")], name="segundo.csv"))
+    with db.session() as session:
+        result = editing.edit_cooperative(
+            session, coop_id, {"trade_name": "La Unión", "email": ""}, version=read + 1,
+            actor=ANA, may_edit_contacts=True,
+        )  # fmt: skip
+        assert result.version == read + 2  # one edit, one version (contacts included)

@@ -370,16 +370,22 @@ def apply_changes(
     cooperative_id = int(current["id"])
     if not changed:
         return EditResult(cooperative_id, {}, int(current["version"]))
+    writer = RegistryWriter(session, actor=actor)
+    # Checked and moved on in one statement (it takes the row's write lock first). It sets
+    # ``updated_at`` to the time the writer then writes, so the database's trigger (migration
+    # 0007), which moves the version on for any other change of values (imports, merges),
+    # leaves the writer's own statements alone: one edit, one version.
     bump = update(COOPS).where(COOPS.c.id == cooperative_id)
     if expected_version is not None:
         bump = bump.where(COOPS.c.version == expected_version)
-    result = session.connection().execute(bump.values(version=COOPS.c.version + 1))
+    result = session.connection().execute(
+        bump.values(version=COOPS.c.version + 1, updated_at=writer.now)
+    )
     if result.rowcount != 1:
         now = session.execute(select(COOPS.c.version).where(COOPS.c.id == cooperative_id)).scalar()
         if now is None:
             raise NotFound(cooperative_id)
         raise StaleVersion(int(now))
-    writer = RegistryWriter(session, actor=actor)
     old = {column: current.get(column) for column in changed}
     writer.update(cooperative_id, old, dict(changed), action=action)
     if comment or proposed_by:

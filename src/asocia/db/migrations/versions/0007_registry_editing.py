@@ -22,11 +22,39 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 WHEN = asocia.db.base.UTCDateTime(timezone=True)
 
 
+# Every update of a cooperative that changes its values (and so ``updated_at``) without setting
+# ``version`` itself — an import, a merge — moves the version on, so that an edit based on the
+# version read before is refused. Edits set it themselves (asocia.registry.editing).
+SQLITE_TRIGGER = """
+CREATE TRIGGER tr_cooperatives_version AFTER UPDATE ON cooperatives FOR EACH ROW
+WHEN NEW.version = OLD.version AND NEW.updated_at IS NOT OLD.updated_at
+BEGIN UPDATE cooperatives SET version = OLD.version + 1 WHERE id = NEW.id; END
+"""
+POSTGRES_FUNCTION = """
+CREATE FUNCTION cooperatives_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.version = OLD.version AND NEW.updated_at IS DISTINCT FROM OLD.updated_at THEN
+    NEW.version := OLD.version + 1;
+  END IF;
+  RETURN NEW;
+END $$
+"""
+POSTGRES_TRIGGER = (
+    "CREATE TRIGGER tr_cooperatives_version BEFORE UPDATE ON cooperatives "
+    "FOR EACH ROW EXECUTE FUNCTION cooperatives_version()"
+)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("cooperatives", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False)
         )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(POSTGRES_FUNCTION)
+        op.execute(POSTGRES_TRIGGER)
+    else:
+        op.execute(SQLITE_TRIGGER)
     with op.batch_alter_table("registry_changes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("comment", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("proposed_by", sa.String(length=150), nullable=True))
@@ -119,5 +147,11 @@ def downgrade() -> None:
     with op.batch_alter_table("registry_changes", schema=None) as batch_op:
         batch_op.drop_column("proposed_by")
         batch_op.drop_column("comment")
+    op.execute(
+        "DROP TRIGGER IF EXISTS tr_cooperatives_version"
+        + (" ON cooperatives" if op.get_bind().dialect.name == "postgresql" else "")
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS cooperatives_version()")
     with op.batch_alter_table("cooperatives", schema=None) as batch_op:
         batch_op.drop_column("version")
