@@ -171,3 +171,31 @@ def test_submitted_diagnosis_verifies_the_cooperative(db: Database) -> None:
             select(CooperativeChange).where(CooperativeChange.action == "verify")
         ).one()
         assert entry.comment.startswith("a diagnosis was recorded")
+
+
+def test_imported_diagnoses_verify_their_cooperatives(db: Database) -> None:
+    from asocia.diagnosis import store
+    from asocia.diagnosis.loader import get_instrument, load_instruments
+    from asocia.diagnosis.sample_exports import odk_central_csv, sample_submissions
+    from asocia.diagnosis.submissions import parse_export
+    from tests.diagnosis.conftest import add_cooperatives
+
+    coops = add_cooperatives(db, 3)
+    full = get_instrument("diagnostico-cooperativo", "1")
+    instruments = load_instruments()
+    subs = sample_submissions(full, [tax for _, tax in coops], 6, seed=5)
+    export = parse_export(odk_central_csv(full, subs).encode(), "odk.csv", instruments)
+    with db.session() as session:
+        summary = store.import_submissions(session, export, instruments, store.Actor(None, "campo"))
+        assert summary.created > 0
+    with db.session() as session:
+        verified = {
+            coop_id: editing.current_record(session, coop_id)["last_verified_on"]
+            for coop_id, _ in coops
+        }
+        entries = session.scalars(
+            select(CooperativeChange).where(CooperativeChange.action == "verify")
+        ).all()
+    assert all(v is not None for v in verified.values()), verified
+    assert {e.comment for e in entries} == {"a diagnosis was recorded"}
+    assert {e.username for e in entries} == {"campo"}

@@ -461,6 +461,17 @@ def import_submissions(
         ]
         if actions:
             session.connection().execute(insert(cast(Table, DiagnosisAction.__table__)), actions)
+        # Recorded diagnoses verify their cooperatives' registry data (``last_verified_on``).
+        from asocia.registry.editing import mark_verified_many
+        from asocia.registry.store import Actor as RegistryActor
+
+        latest: dict[int, date] = {}
+        for row in new_rows:
+            on = min(row["diagnosed_on"], now.date())
+            latest[row["cooperative_id"]] = max(on, latest.get(row["cooperative_id"], on))
+        mark_verified_many(
+            session, latest, actor=RegistryActor(actor.user_id, actor.username), how="diagnosis"
+        )
     run.read, run.created, run.updated = summary.read, summary.created, summary.updated
     run.unchanged, run.rejected = summary.unchanged, summary.rejected
     run.status = "committed"
