@@ -143,7 +143,12 @@ def test_web_propose_page_and_review(web: Web) -> None:
     assert "no es un número" in bad.text.lower() or "número" in bad.text
     sent = coop.post(
         f"/registry/{coop_id}/propose",
-        data={"csrf_token": web.csrf(coop), "members_total": "12", "phone": "22 333 4444"},
+        data={
+            "csrf_token": web.csrf(coop),
+            "members_total": "12",
+            "phone": "22 333 4444",
+            "comuna": "16204",
+        },
     )
     assert sent.status_code == 303
     assert "pendiente" in coop.get(f"/registry/{coop_id}/proposals").text
@@ -158,6 +163,7 @@ def test_web_propose_page_and_review(web: Web) -> None:
         assert editing.current_record(session, coop_id)["last_verified_on"] is not None
     review = analyst.get(f"/registry/proposals/{proposal_id}")
     assert review.status_code == 200
+    assert "Ninhue" in review.text  # a comuna by its name, not its code
     decided = analyst.post(
         f"/registry/proposals/{proposal_id}/decide",
         data={"csrf_token": web.csrf(analyst), "decision": "accept", "field": ["phone"]},

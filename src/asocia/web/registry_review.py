@@ -52,6 +52,21 @@ def _json(data: Any, status_code: int = 200) -> JSONResponse:
 # -- proposals: the cooperative's side ---------------------------------------------------------
 
 
+def _display(lang: str) -> Any:
+    """How a proposed value reads: a comuna's name rather than its code, an activity's label."""
+
+    def shown(name: str, value: Any) -> str:
+        text = "" if value is None else str(value)
+        if name == "comuna" and text.isdigit():
+            comuna = territory().comunas.get(int(text))
+            return comuna.name if comuna else text
+        if name == "activity" and text:
+            return vocabulary("activities").label(text, lang)
+        return text
+
+    return shown
+
+
 def _propose_form(
     request: Request,
     coop: dict[str, Any],
@@ -130,6 +145,7 @@ def cooperative_proposals(
             "coop": current,
             "proposals": proposals.of_cooperative(session, cooperative_id),
             "labels": LABELS,
+            "display": _display(language(request)),
             "sent": request.query_params.get("sent") == "1",
         },
     )
@@ -166,6 +182,7 @@ def review_page(
             "proposal": proposals.as_dict(proposal),
             "coop": coop,
             "labels": LABELS,
+            "display": _display(language(request)),
             "error": None,
         },
     )
@@ -217,6 +234,7 @@ async def review_decide(
                 "proposal": proposals.as_dict(proposal),
                 "coop": coop,
                 "labels": LABELS,
+                "display": _display(language(request)),
                 "error": message,
             },
             status_code=422,
