@@ -13,8 +13,10 @@ from sqlalchemy import select
 from asocia.db.models.registry import CooperativeChange
 from asocia.db.session import Database
 from asocia.registry import campaigns, editing
+from asocia.registry.importer import import_file
 from asocia.registry.store import Actor
 from tests.conftest import Web
+from tests.registry.conftest import Files, row
 from tests.registry.test_editing import _create
 
 ANA = Actor(None, "ana")
@@ -120,6 +122,15 @@ def test_audit_by_user_and_date(db: Database) -> None:
         assert email["personal"] and email["new_value"] is None
         assert editing.audit(session, username="bea", since=date.today() + timedelta(days=1)) == []
         assert len(editing.audit(session, until=date.today())) == 3  # the creation too
+
+
+def test_audit_page_lists_writes_and_imports(web: Web, files: Files) -> None:
+    import_file(web.db, files.csv([row()]), actor=Actor(None, "importadora"))
+    admin = web.login_as("admin")
+    page = admin.get("/registry/audit", params={"user": "importadora"})
+    assert page.status_code == 200
+    assert 'data-testid="audit-imports"' in page.text and "registro.csv" in page.text
+    assert admin.get("/registry/audit", params={"user": "nadie"}).text.count("registro.csv") == 0
 
 
 def test_web_campaign_pages_and_mail_merge(web: Web) -> None:

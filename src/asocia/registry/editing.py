@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from asocia.db.base import utcnow
 from asocia.db.models import Cooperative, CooperativeContact
-from asocia.db.models.registry import CooperativeChange
+from asocia.db.models.registry import CooperativeChange, ImportRun
 from asocia.registry.columns import CONTACT_FIELDS, FIELDS, ColumnMap
 from asocia.registry.store import Actor, RegistryWriter
 from asocia.registry.validation import BatchValidator
@@ -517,6 +517,7 @@ __all__ = [
     "StaleVersion",
     "apply_changes",
     "audit",
+    "audit_imports",
     "create_cooperative",
     "current_record",
     "edit_cooperative",
@@ -575,6 +576,25 @@ def audit(
         }
         for ch, name in rows
     ]
+
+
+def audit_imports(
+    session: Session,
+    *,
+    username: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 50,
+) -> list[ImportRun]:
+    """Import runs (the rows they created have no history entry of their own), newest first."""
+    query = select(ImportRun)
+    if username:
+        query = query.where(ImportRun.username == username)
+    if since:
+        query = query.where(ImportRun.started_at >= _start_of(since))
+    if until:
+        query = query.where(ImportRun.started_at < _start_of(until + timedelta(days=1)))
+    return list(session.scalars(query.order_by(ImportRun.id.desc()).limit(limit)))
 
 
 def _start_of(day: date) -> datetime:

@@ -560,6 +560,12 @@ def audit_page(
         "registry/audit.html",
         {
             "entries": editing.audit(session, **filters),
+            "imports": editing.audit_imports(
+                session,
+                username=filters["username"],
+                since=filters["since"],
+                until=filters["until"],
+            ),
             "params": {k: v for k, v in request.query_params.items() if k != "page" and v},
             "page": filters["offset"] // 200 + 1,
         },
