@@ -269,3 +269,33 @@ def test_an_import_between_read_and_edit_makes_the_edit_stale(db: Database, file
             actor=ANA, may_edit_contacts=True,
         )  # fmt: skip
         assert result.version == read + 2  # one edit, one version (contacts included)
+
+
+def test_web_form_refuses_a_stale_version_and_shows_field_errors(web: Web) -> None:
+    coop_id = web.make_cooperative(legal_name="Cooperativa Los Aromos", tax_id="65000012-9")
+    analyst = web.login_as("analyst")
+    form = analyst.get(f"/registry/{coop_id}/edit")
+    assert form.status_code == 200
+    assert 'name="version" value="1"' in form.text
+    created = analyst.post(
+        "/registry/new",
+        data={"csrf_token": web.csrf(analyst), "legal_name": "Otra", "tax_id": "65000012-9"},
+    )
+    assert created.status_code == 422
+    assert 'data-testid="error-tax_id"' in created.text
+    assert "RUT ya pertenece a la cooperativa #" in created.text
+    saved = analyst.post(
+        f"/registry/{coop_id}/edit",
+        data={"csrf_token": web.csrf(analyst), "version": "1", "trade_name": "Aromos"},
+    )
+    assert saved.status_code == 303
+    stale = analyst.post(
+        f"/registry/{coop_id}/edit",
+        data={"csrf_token": web.csrf(analyst), "version": "1", "trade_name": "Otro nombre"},
+    )
+    assert stale.status_code == 409
+    assert 'data-testid="stale"' in stale.text
+    assert 'value="Otro nombre"' in stale.text  # the person's value is kept in the form
+    with web.db.session() as session:
+        record = editing.current_record(session, coop_id)
+    assert (record["trade_name"], record["version"]) == ("Aromos", 2)
