@@ -41,6 +41,11 @@ class Permission(StrEnum):
     VIEW_PORTFOLIO = "view_portfolio"  # diagnosis aggregates across cooperatives
     VIEW_FULL_STATISTICS = "view_full_statistics"  # unsuppressed statistics, cross-tab builder
     MANAGE_USERS = "manage_users"
+    VIEW_SESSIONS = "view_sessions"  # council sessions, agreements, briefings
+    MANAGE_MONITORING = "manage_monitoring"  # plan actions, sessions, agreements
+    ENTER_INDICATOR_VALUES = "enter_indicator_values"  # enter and submit indicator values
+    APPROVE_INDICATOR_VALUES = "approve_indicator_values"  # approve/return values, lock periods
+    MANAGE_PARTNERSHIPS = "manage_partnerships"  # cooperation projects, IATI import
 
 
 _ALL = frozenset(Permission)

@@ -61,7 +61,12 @@ def import_(
         print_json(result)
     else:
         for e in result["errors"]:
-            console.print(f"{file}:{e['line']}: {e['column']}={e['value']!r}: {e['reason']}")
+            console.print(
+                f"{file}:{e['line']}: {e['column']}={e['value']!r}: {e['reason']}",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
         console.print(f"{result['written']} values written")
     if result["errors"]:
         raise typer.Exit(1)

@@ -107,7 +107,7 @@ def _rows(data: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-def _sections(data: dict[str, Any], lang: str) -> list[tuple[str, Any]]:
+def sections_of(data: dict[str, Any], lang: str) -> list[tuple[str, Any]]:
     tables = _rows(data, lang)
     return [
         (text("previous", lang), tables["previous"]),
@@ -118,7 +118,7 @@ def _sections(data: dict[str, Any], lang: str) -> list[tuple[str, Any]]:
     ]
 
 
-def _title(data: dict[str, Any], lang: str) -> str:
+def title_of(data: dict[str, Any], lang: str) -> str:
     s = data["session"]
     return f"{text('briefing', lang)}: {s['title']} ({s['held_on'].strftime('%d-%m-%Y')})"
 
@@ -133,8 +133,8 @@ def to_html(data: dict[str, Any], lang: str = "es") -> str:
     template = _env.get_template("monitoring/briefing_document.html")
     return template.render(
         lang=lang,
-        title=_title(data, lang),
-        sections=_sections(data, lang),
+        title=title_of(data, lang),
+        sections=sections_of(data, lang),
         none=text("none", lang),
         no_previous=text("no_previous", lang),
     )
@@ -151,8 +151,8 @@ def to_pdf(data: dict[str, Any], lang: str = "es") -> bytes:
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 15)
-    pdf.multi_cell(0, 8, _latin1(_title(data, lang)), new_x="LMARGIN", new_y="NEXT")
-    for heading, table in _sections(data, lang):
+    pdf.multi_cell(0, 8, _latin1(title_of(data, lang)), new_x="LMARGIN", new_y="NEXT")
+    for heading, table in sections_of(data, lang):
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 12)
         pdf.multi_cell(0, 7, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
@@ -179,8 +179,8 @@ def to_pdf(data: dict[str, Any], lang: str = "es") -> bytes:
 
 def to_docx(data: dict[str, Any], lang: str = "es") -> bytes:
     document = Document()
-    document.add_heading(_title(data, lang), level=1)
-    for heading, table in _sections(data, lang):
+    document.add_heading(title_of(data, lang), level=1)
+    for heading, table in sections_of(data, lang):
         document.add_heading(heading, level=2)
         if table is None:
             document.add_paragraph(text("no_previous", lang))
