@@ -19,9 +19,10 @@ from asocia.db.models.partnerships import (
     ProjectParticipant,
 )
 from asocia.db.models.registry import Cooperative
+from asocia.i18n import N_
 
 SEED_PREFIX = "asocia-seed004-"
-ROLES = {"1": "funding", "2": "accountable", "3": "extending", "4": "implementing"}
+ROLES = {"1": N_("funding"), "2": N_("accountable"), "3": N_("extending"), "4": N_("implementing")}
 STATUSES = {"1": "pipeline", "2": "implementation", "3": "finalisation", "4": "closed",
             "5": "cancelled", "6": "suspended"}  # fmt: skip
 # Country names (Spanish) of the Americas, for tables; other codes show as the code.
