@@ -73,7 +73,7 @@ def import_iati(
 def export(
     out: Path = typer.Option(..., "--out", help="File to write (.xml or .csv)."),
     fmt: str = typer.Option("xml", "--format", help="xml (IATI 2.03) or csv."),
-    country: str | None = typer.Option(None, "--country"),
+    country: str | None = typer.Option(None, "--country", help="Only this country."),
 ) -> None:
     """Export the projects as IATI XML or CSV."""
     if fmt not in ("xml", "csv"):

@@ -68,12 +68,12 @@ def actions(
 @app.command("add-action")
 def add_action(
     code: str = typer.Argument(..., help="Action code, unique in the plan."),
-    title: str = typer.Option(..., "--title"),
-    plan: str = typer.Option("PB-2022-23", "--plan"),
-    objective: str | None = typer.Option(None, "--objective", help="e.g. OE1"),
-    committee: str | None = typer.Option(None, "--committee", help="e.g. fomento"),
-    responsible: str | None = typer.Option(None, "--responsible"),
-    due: str | None = typer.Option(None, "--due", help="YYYY-MM-DD"),
+    title: str = typer.Option(..., "--title", help="What is to be done."),
+    plan: str = typer.Option("PB-2022-23", "--plan", help="Plan code."),
+    objective: str | None = typer.Option(None, "--objective", help="Objective code, e.g. OE1."),
+    committee: str | None = typer.Option(None, "--committee", help="Committee code, e.g. fomento."),
+    responsible: str | None = typer.Option(None, "--responsible", help="Institution."),
+    due: str | None = typer.Option(None, "--due", help="Due date, YYYY-MM-DD."),
 ) -> None:
     """Add an action to a plan."""
     db = open_database()
