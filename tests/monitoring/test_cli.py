@@ -97,3 +97,22 @@ def test_indicators_list_import_status(env: Database, tmp_path: Path) -> None:
     assert pae["actual"] == 1980 and pae["status"] == "no_target"
     wrong = runner.invoke(app, ["indicators", "status", "--period", "soon"])
     assert wrong.exit_code == 2 and "is not a period" in wrong.output
+
+
+def test_series_deflator_lock(env: Database, tmp_path: Path) -> None:
+    series = _json(["indicators", "series", "PAE_GRUPOS", "--json"])
+    assert isinstance(series, dict) and round(series["growth"] * 100) == 56
+    for period, value in [("2017", "100"), ("2018", "102"), ("2019", "105"), ("2020", "108"),
+                          ("2021", "112")]:  # fmt: skip
+        result = runner.invoke(app, ["indicators", "deflator", "IPC", period, value])
+        assert result.exit_code == 0, result.output
+    real = _json(["indicators", "series", "PAE_PRESUPUESTO", "--deflator", "IPC", "--json"])
+    assert isinstance(real, dict)
+    assert real["real"]["growth"] == pytest.approx(1980 / (1097 * 1.12) - 1)
+    assert runner.invoke(app, ["indicators", "lock", "2024"]).exit_code == 0
+    values = tmp_path / "v.csv"
+    values.write_text("indicator,period,kind,value\nPAE_GRUPOS,2024,actual,1\n")
+    refused = runner.invoke(app, ["indicators", "values", "import", str(values)])
+    assert refused.exit_code == 1 and "2024 is locked" in refused.output
+    locked = runner.invoke(app, ["indicators", "lock", "2024", "--unlock"])
+    assert locked.exit_code == 0 and "2024 unlocked" in locked.output

@@ -97,3 +97,72 @@ def status(
             "" if r["actual"] is None else f"{r['actual']:g}", ach, label(r["status"], "es"),
         )  # fmt: skip
     console.print(table)
+
+
+@app.command("series")
+def series(
+    code: str = typer.Argument(..., help="Indicator code, e.g. PAE_PRESUPUESTO."),
+    deflator: str | None = typer.Option(None, "--deflator", help="Deflator series, e.g. IPC."),
+    base: str | None = typer.Option(None, "--base", help="Base period of real terms."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Approved actuals of an indicator with growth, CAGR and, with a deflator, real terms."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            data = indicators.series_summary(session, code, deflator, base)
+    except MonitoringError as exc:
+        fail(str(exc))
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(data)
+        return
+    for p in data["points"]:
+        console.print(f"{p['period']}: {p['value']:,.0f}")
+    if data["growth"] is not None:
+        console.print(f"growth {data['growth'] * 100:+.0f} %, CAGR {data['cagr'] * 100:.1f} %")
+    if data["real"]:
+        real = data["real"]
+        console.print(
+            f"real ({real['deflator']}, prices of {real['base']}): growth "
+            f"{real['growth'] * 100:+.0f} %, CAGR {real['cagr'] * 100:.1f} %"
+        )
+
+
+@app.command("deflator")
+def deflator(
+    series_name: str = typer.Argument(..., metavar="SERIES", help="e.g. IPC or UF."),
+    period: str = typer.Argument(..., help="e.g. 2021."),
+    value: float = typer.Argument(..., help="Index value for the period."),
+) -> None:
+    """Set one period of a deflator series (used for real terms)."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            indicators.set_deflator(session, series_name, period, value)
+    except MonitoringError as exc:
+        fail(str(exc))
+    finally:
+        db.dispose()
+    console.print(f"{series_name} {period} = {value}")
+
+
+@app.command("lock")
+def lock(
+    period: str = typer.Argument(..., help="Period to lock, e.g. 2021."),
+    unlock: bool = typer.Option(False, "--unlock", help="Unlock instead."),
+) -> None:
+    """Lock a period (no value of it may be entered or change state) or unlock it."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            if unlock:
+                indicators.unlock_period(session, period)
+            else:
+                indicators.lock_period(session, period, "cli")
+    except MonitoringError as exc:
+        fail(str(exc))
+    finally:
+        db.dispose()
+    console.print(f"{period} {'unlocked' if unlock else 'locked'}")
