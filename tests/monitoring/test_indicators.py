@@ -191,3 +191,22 @@ def test_import_is_all_or_nothing_and_names_line_column_value(db: Database) -> N
         ("2022", 250, "draft"),
         ("2023", 260, "draft"),
     ]
+
+
+def test_share_verified_in_12_months_follows_the_registry(db: Database) -> None:
+    from datetime import timedelta
+
+    year = str(date.today().year)
+    recent, old = date.today() - timedelta(days=30), date.today() - timedelta(days=400)
+    with db.session() as session:
+        for n, verified in enumerate([recent, old, None, recent]):
+            session.add(Cooperative(
+                legal_name=f"Coop {n}", name_key=f"coop {n}", legal_status="vigente",
+                region_code=13, last_verified_on=verified,
+            ))  # fmt: skip
+        session.flush()
+        status = ind.indicator_status(
+            session, ind.get_indicator(session, "COOP_VERIFICADAS_12M"), year
+        )
+    assert (status["numerator"], status["denominator"]) == (2, 4)
+    assert status["actual"] == pytest.approx(0.5)
