@@ -86,3 +86,33 @@ def test_value_workflow_through_the_api(web: Web) -> None:
     assert imported.status_code == 422
     assert imported.json()["errors"][0]["line"] == 2
     assert web.client.get("/api/v1/indicators/status?period=mañana").status_code == 400
+
+
+def test_real_terms_minutes_and_agreement_linked_to_an_action(web: Web) -> None:
+    from asocia.monitoring import indicators, strategy
+
+    with web.db.session() as session:
+        for period, value in [("2017", 100.0), ("2018", 103.0), ("2019", 106.0),
+                              ("2020", 109.0), ("2021", 112.0)]:  # fmt: skip
+            indicators.set_deflator(session, "IPC", period, value)
+        action = strategy.create_action(session, "PB-2022-23", "A1", {"title": "Difusión"}, None)
+        action_id = action.id
+    page = web.client.get("/monitoring/indicators/PAE_PRESUPUESTO?deflator=IPC")
+    assert 'data-testid="real-growth"' in page.text and "En términos reales (IPC" in page.text
+    missing = web.client.get("/monitoring/indicators/PAE_PRESUPUESTO?deflator=UF")
+    assert "lacks a period" in missing.text
+    client = web.login_as("analyst")
+    token = web.csrf(client)
+    created = client.post(
+        "/monitoring/sessions",
+        data={"held_on": "2022-01-10", "title": "Enero", "minutes": "Se aprobó el plan.",
+              "csrf_token": token},
+    )  # fmt: skip
+    session_id = int(created.headers["location"].rsplit("/", 1)[1])
+    client.post(
+        f"/monitoring/sessions/{session_id}/agreements",
+        data={"text": "Difundir", "action_id": str(action_id), "csrf_token": token},
+    )
+    shown = client.get(f"/api/v1/sessions/{session_id}").json()
+    assert shown["minutes"] == "Se aprobó el plan."
+    assert shown["agreements"][0]["action_id"] == action_id

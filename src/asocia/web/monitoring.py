@@ -207,6 +207,7 @@ def session_create(
     body: str = Form("council"),
     attendees: str = Form(""),
     agenda: str = Form(""),
+    minutes: str = Form(""),
     principal: Principal = MANAGE,
     session: Session = SESSION,
 ) -> Response:
@@ -215,6 +216,7 @@ def session_create(
         new = sessions.create_session(
             session, body=body, held_on=held_on, title=title,
             attendees=attendees.splitlines(), agenda=agenda.splitlines(),
+            minutes=minutes.strip() or None,
         )  # fmt: skip
     except MonitoringError as exc:
         return RedirectResponse(f"/monitoring/sessions?error={exc}", status_code=303)
@@ -236,6 +238,7 @@ def session_page(
         {
             "council": sessions.session_dict(council),
             "agenda": sessions.agenda(session, session_id)["items"],
+            "actions": strategy.list_actions(session),
             "statuses": sessions.AGREEMENT_STATUSES,
             "labels": _labels(request),
             "error": request.query_params.get("error"),
@@ -250,13 +253,17 @@ def agreement_create(
     text: str = Form(...),
     responsible: str = Form(""),
     due_on: str = Form(""),
+    action_id: str = Form(""),
     principal: Principal = MANAGE,
     session: Session = SESSION,
 ) -> Response:
-    """Record an agreement of the session."""
+    """Record an agreement of the session (optionally linked to a plan action)."""
     try:
         due = date.fromisoformat(due_on) if due_on else None
-        sessions.add_agreement(session, session_id, text, responsible=responsible, due_on=due)
+        action = int(action_id) if action_id else None
+        sessions.add_agreement(
+            session, session_id, text, responsible=responsible, due_on=due, action_id=action
+        )
     except (MonitoringError, ValueError) as exc:
         return RedirectResponse(f"/monitoring/sessions/{session_id}?error={exc}", status_code=303)
     return RedirectResponse(f"/monitoring/sessions/{session_id}", status_code=303)
@@ -357,6 +364,12 @@ def indicator_page(
         indicator = indicators.get_indicator(session, code)
     except MonitoringError:
         raise HTTPException(404, "no such indicator") from None
+    deflator = request.query_params.get("deflator") or None
+    try:
+        series = indicators.series_summary(session, code, deflator)
+        series_error = None
+    except MonitoringError as exc:
+        series, series_error = indicators.series_summary(session, code), str(exc)
     values = indicators.list_values(session, code)
     if not can(principal, Permission.ENTER_INDICATOR_VALUES):
         values = [v for v in values if v["status"] == "approved"]
@@ -366,7 +379,9 @@ def indicator_page(
         {
             "indicator": indicators.indicator_dict(indicator),
             "status": indicators.indicator_status(session, indicator),
-            "series": indicators.series_summary(session, code),
+            "series": series,
+            "series_error": series_error,
+            "deflator": deflator or "",
             "values": values,
             "kinds": indicators.KINDS,
             "labels": _labels(request),
@@ -385,6 +400,7 @@ def value_enter(
     numerator: str = Form(""),
     denominator: str = Form(""),
     territory: str = Form("CL"),
+    disaggregation: str = Form(""),
     comment: str = Form(""),
     principal: Principal = ENTER,
     session: Session = SESSION,
@@ -393,8 +409,8 @@ def value_enter(
     try:
         indicators.enter_value(
             session, code, period, kind, value=value, numerator=numerator,
-            denominator=denominator, territory=territory, comment=comment,
-            user=principal.username,
+            denominator=denominator, territory=territory, disaggregation=disaggregation,
+            comment=comment, user=principal.username,
         )  # fmt: skip
     except MonitoringError as exc:
         return RedirectResponse(f"/monitoring/indicators/{code}?error={exc}", status_code=303)
