@@ -35,6 +35,28 @@ COUNTRIES = {
 }  # fmt: skip
 
 
+# Tile positions (column, row) of a schematic map of Latin America and the Caribbean: one square
+# per country, roughly where it lies; a cartogram, not a geographic map.
+TILES = {
+    "MX": (0, 0), "CU": (2, 0), "HT": (3, 0), "DO": (4, 0), "JM": (2, 1), "BB": (5, 1),
+    "GT": (0, 1), "HN": (1, 1), "SV": (0, 2), "NI": (1, 2), "CR": (1, 3), "PA": (2, 3),
+    "VE": (3, 3), "CO": (2, 4), "EC": (1, 5), "BR": (4, 5), "PE": (2, 6), "BO": (3, 6),
+    "PY": (4, 7), "CL": (2, 8), "AR": (3, 8), "UY": (4, 8),
+}  # fmt: skip
+
+
+def tiles(where: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The map's tiles, each with its country's number of projects (0 for none)."""
+    counts = {r["country"]: r["projects"] for r in where if r["region"] is None}
+    top = max(counts.values(), default=0)
+    return [
+        {"code": code, "name": COUNTRIES.get(code, code), "x": x, "y": y,
+         "projects": counts.get(code, 0),
+         "shade": 0 if not counts.get(code) else 1 + round(3 * counts[code] / top)}
+        for code, (x, y) in TILES.items()
+    ]  # fmt: skip
+
+
 class PartnershipError(ValueError):
     """Bad input for a partnership operation."""
 
@@ -201,7 +223,13 @@ def set_instruments(session: Session, project_id: int, instruments: list[str]) -
 def who_works_where(session: Session) -> list[dict[str, Any]]:
     """Per country: projects, organisations and sectors; and per Chilean region when known."""
     rows: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"projects": 0, "organisations": set(), "sectors": set(), "ids": []}
+        lambda: {
+            "projects": 0,
+            "organisations": set(),
+            "sectors": set(),
+            "ids": [],
+            "instruments": set(),
+        }
     )
     for p in list_projects(session):
         keys = list(p["countries"])
@@ -214,6 +242,7 @@ def who_works_where(session: Session) -> list[dict[str, Any]]:
             row["sectors"].update(
                 s["code"] for s in p["sectors"] if str(s.get("vocabulary", "1")) == "1"
             )
+            row["instruments"].update(p["national_instruments"])
     out = []
     for key, row in sorted(rows.items(), key=lambda kv: (-kv[1]["projects"], kv[0])):
         code = key.split("-")[0]
@@ -226,6 +255,7 @@ def who_works_where(session: Session) -> list[dict[str, Any]]:
                 "project_ids": row["ids"],
                 "organisations": sorted(row["organisations"]),
                 "sectors": sorted(row["sectors"]),
+                "national_instruments": sorted(row["instruments"]),
             }
         )
     return out

@@ -38,12 +38,14 @@ def projects_page(
 ) -> Response:
     """Who works where, and the projects (filter by country and sector)."""
     country, sector = _filters(request)
+    where = store.who_works_where(session)
     return render(
         request,
         "partnerships/list.html",
         {
             "projects": store.list_projects(session, country, sector),
-            "where": store.who_works_where(session),
+            "where": where,
+            "tiles": store.tiles(where),
             "country": country or "",
             "sector": sector or "",
             "countries": store.COUNTRIES,
