@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from asocia.db.models.monitoring import (
@@ -46,9 +47,22 @@ def _date(value: Any) -> date | None:
 
 
 def ensure_defaults(session: Session) -> bool:
-    """Load the shipped strategy data unless it is there; True when it was loaded now."""
+    """Load the shipped strategy data unless it is there; True when it was loaded now.
+
+    Two first requests at once: the second one's insert meets the unique strategy code, its
+    savepoint is rolled back and it reads what the first one loaded.
+    """
     if session.scalar(select(Strategy.id).where(Strategy.code == STRATEGY_CODE)) is not None:
         return False
+    try:
+        with session.begin_nested():
+            _load(session)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _load(session: Session) -> None:
     data = load_yaml("strategy.yaml")
     source = data["source"]
     s = data["strategy"]
@@ -141,7 +155,6 @@ def ensure_defaults(session: Session) -> bool:
             )
     _load_indicators(session, objectives, source)
     session.flush()
-    return True
 
 
 def _load_indicators(

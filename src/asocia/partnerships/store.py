@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from asocia.db.models.partnerships import (
@@ -89,6 +90,15 @@ def ensure_defaults(session: Session) -> bool:
     )
     if exists is not None:
         return False
+    try:
+        with session.begin_nested():
+            _load(session)
+    except IntegrityError:  # loaded at the same moment by another request
+        return False
+    return True
+
+
+def _load(session: Session) -> None:
     data = _seed()
     source = data["source"]
     orgs = {}
@@ -119,7 +129,6 @@ def ensure_defaults(session: Session) -> bool:
         ]
         session.add(project)
     session.flush()
-    return True
 
 
 def _countries(project: Project) -> list[str]:
