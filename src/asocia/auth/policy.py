@@ -44,6 +44,11 @@ class Permission(StrEnum):
     PROPOSE_CHANGES = "propose_changes"  # a co-op proposes its own data, confirms it is current
     RUN_CAMPAIGNS = "run_campaigns"  # verification campaigns: selections, outcomes, mail merge
     VIEW_AUDIT = "view_audit"  # every write to the registry, by user and date (admin)
+    VIEW_SESSIONS = "view_sessions"  # council sessions, agreements, briefings
+    MANAGE_MONITORING = "manage_monitoring"  # plan actions, sessions, agreements
+    ENTER_INDICATOR_VALUES = "enter_indicator_values"  # enter and submit indicator values
+    APPROVE_INDICATOR_VALUES = "approve_indicator_values"  # approve/return values, lock periods
+    MANAGE_PARTNERSHIPS = "manage_partnerships"  # cooperation projects, IATI import
 
 
 _ALL = frozenset(Permission)
@@ -51,7 +56,8 @@ _ALL = frozenset(Permission)
 ROLE_PERMISSIONS: dict[Role | None, frozenset[Permission]] = {
     None: frozenset({Permission.VIEW_PUBLIC}),
     Role.ADMIN: _ALL,
-    Role.ANALYST: _ALL - {Permission.MANAGE_USERS},
+    # The audit of every write is for admins only.
+    Role.ANALYST: _ALL - {Permission.MANAGE_USERS, Permission.VIEW_AUDIT},
     Role.FIELD: frozenset(
         {
             Permission.VIEW_PUBLIC,
@@ -74,8 +80,6 @@ ROLE_PERMISSIONS: dict[Role | None, frozenset[Permission]] = {
         }
     ),
 }
-# The audit of every write is for admins only.
-ROLE_PERMISSIONS[Role.ANALYST] = ROLE_PERMISSIONS[Role.ANALYST] - {Permission.VIEW_AUDIT}
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,16 @@ API_PREFIX = "/api/v1"
 
 # Capability modules, each exposing ``router`` (pages) and/or ``api_router`` (JSON).
 # registry_edit before registry: its fixed paths (/registry/new...) must not be read as an id.
-CAPABILITIES = ("core", "registry_edit", "registry_review", "registry", "diagnosis", "stats")
+CAPABILITIES = (
+    "core",
+    "registry_edit",
+    "registry_review",
+    "registry",
+    "diagnosis",
+    "stats",
+    "monitoring",
+    "partnerships",
+)
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:

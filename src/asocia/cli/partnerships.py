@@ -1,0 +1,91 @@
+"""``asocia partnerships``: cooperation projects, IATI import and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from asocia.cli.common import console, fail, open_database, print_json
+from asocia.partnerships import iati, store
+from asocia.partnerships.store import PartnershipError
+
+app = typer.Typer(help="International cooperation projects (IATI).", no_args_is_help=True)
+
+
+@app.command("projects")
+def projects(
+    country: str | None = typer.Option(None, "--country", help="ISO 3166-1 alpha-2, e.g. BO."),
+    sector: str | None = typer.Option(None, "--sector", help="DAC code or prefix, e.g. 31194."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the cooperation projects, optionally of one recipient country or sector."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            rows = store.list_projects(session, country, sector)
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("ID", "Project", "Countries", "Organisations", "Start", "End")
+    for r in rows:
+        table.add_row(
+            r["iati_identifier"], r["title"], ", ".join(r["countries"]),
+            ", ".join(x["acronym"] or x["name"] for x in r["participants"]),
+            str(r["start"] or ""), str(r["end"] or ""),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("import-iati")
+def import_iati(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="IATI 2.03 activity XML."),
+    country: str | None = typer.Option(None, "--country", help="Only activities in this country."),
+    sector: str | None = typer.Option(None, "--sector", help="Only this DAC sector (or prefix)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Import the activities of an IATI activity file that match the filters."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            result = iati.import_iati(session, file.read_bytes(), country, sector).as_dict()
+    except PartnershipError as exc:
+        fail(f"{file}: {exc}")
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(result)
+    else:
+        for e in result["errors"]:
+            console.print(f"{file}: activity {e['activity']}: {e['reason']}", markup=False)
+        console.print(
+            f"read {result['read']}, created {result['created']}, updated {result['updated']},"
+            f" skipped by the filters {result['skipped']}, with errors {len(result['errors'])}"
+        )
+    if result["errors"]:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    out: Path = typer.Option(..., "--out", help="File to write (.xml or .csv)."),
+    fmt: str = typer.Option("xml", "--format", help="xml (IATI 2.03) or csv."),
+    country: str | None = typer.Option(None, "--country", help="Only this country."),
+) -> None:
+    """Export the projects as IATI XML or CSV."""
+    if fmt not in ("xml", "csv"):
+        fail(f"--format {fmt!r}: use xml or csv")
+    db = open_database()
+    try:
+        with db.session() as session:
+            rows = store.list_projects(session, country)
+    finally:
+        db.dispose()
+    if fmt == "xml":
+        out.write_bytes(iati.to_iati_xml(rows))
+    else:
+        out.write_text(iati.to_csv(rows), encoding="utf-8")
+    console.print(f"{out}: {len(rows)} projects")

@@ -1,0 +1,125 @@
+"""Computed indicators: a definition (data, in ``indicators.yaml`` or the indicator row) over
+the observatory's own tables, evaluated live, so that the figure follows the registry.
+
+A definition is a dict::
+
+    from: cooperatives            # a table of the observatory (see SOURCES)
+    count: true                   # count rows ...
+    count_distinct: cooperative_id  # ... or distinct values ...
+    sum: members_total            # ... or sum a column ...
+    numerator: [members_women]    # ... or a percent: sum(numerator) / sum(denominator)
+    denominator: [members_women, members_men]
+    share_where: {last_verified_on: {within_days: 365}}  # ... or the share of rows meeting it
+    where: {legal_status: [vigente]}  # a list: one of; {within_days: N}: a date that recent
+    by: region_code               # optional: also per region (territory "region:<code>")
+
+Only the tables and columns listed in ``SOURCES`` may be named, so a definition can never
+reach personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from asocia.db.models.diagnosis import Diagnosis
+from asocia.db.models.registry import Cooperative
+
+SOURCES: dict[str, tuple[Table, frozenset[str]]] = {
+    "cooperatives": (
+        Cooperative.__table__,  # type: ignore[dict-item]
+        frozenset(
+            {
+                "region_code", "comuna_code", "legal_status", "legal_class", "ilo_type",
+                "rural_class", "activity", "members_total", "members_women", "members_men",
+                "employees", "worker_members", "size_band", "last_verified_on",
+            }
+        ),
+    ),
+    "diagnoses": (
+        Diagnosis.__table__,  # type: ignore[dict-item]
+        frozenset({"cooperative_id", "status", "instrument_id"}),
+    ),
+}  # fmt: skip
+
+
+class ComputedError(ValueError):
+    """A computed definition names something it may not."""
+
+
+def _column(table: Table, allowed: frozenset[str], name: str) -> Any:
+    if name not in allowed:
+        raise ComputedError(f"column {name!r} may not be used in a computed indicator")
+    return table.c[name]
+
+
+def _conditions(
+    table: Table, allowed: frozenset[str], where: dict[str, Any], today: date
+) -> list[ColumnElement[bool]]:
+    """``{column: [values]}`` (one of) or ``{column: {"within_days": N}}`` (a recent date)."""
+    conditions: list[ColumnElement[bool]] = []
+    for name, accepted in where.items():
+        column = _column(table, allowed, name)
+        if isinstance(accepted, dict) and "within_days" in accepted:
+            since = today - timedelta(days=int(accepted["within_days"]))
+            conditions.append(column >= since)
+        else:
+            values = accepted if isinstance(accepted, list) else [accepted]
+            conditions.append(column.in_(values))
+    return conditions
+
+
+def evaluate(
+    session: Session, definition: dict[str, Any], today: date | None = None
+) -> dict[str, dict[str, float | None]]:
+    """Values by territory (``CL`` and, with ``by``, ``region:<code>``)."""
+    today = today or date.today()
+    source = definition.get("from")
+    if source not in SOURCES:
+        raise ComputedError(f"from: {source!r} is not one of {', '.join(SOURCES)}")
+    table, allowed = SOURCES[source]
+    conditions = _conditions(table, allowed, definition.get("where") or {}, today)
+    if source == "cooperatives":
+        conditions.append(table.c.merged_into_id.is_(None))
+    percent = "numerator" in definition or "share_where" in definition
+    if "share_where" in definition:
+        # A share of rows: those meeting share_where among all rows meeting where.
+        share = and_(*_conditions(table, allowed, definition["share_where"], today))
+        measures: list[Any] = [func.sum(case((share, 1), else_=0)), func.count()]
+    elif percent:
+        num = sum(
+            (func.coalesce(_column(table, allowed, c), 0) for c in definition["numerator"]),
+            literal(0),
+        )
+        den_parts = definition["denominator"]
+        den = sum((func.coalesce(_column(table, allowed, c), 0) for c in den_parts), literal(0))
+        # Only rows that report every part of the denominator count.
+        conditions.extend(_column(table, allowed, c).is_not(None) for c in den_parts)
+        measures = [func.sum(num), func.sum(den)]
+    elif "count_distinct" in definition:
+        measures = [
+            func.count(func.distinct(_column(table, allowed, definition["count_distinct"])))
+        ]
+    elif "sum" in definition:
+        measures = [func.sum(_column(table, allowed, definition["sum"]))]
+    else:
+        measures = [func.count()]
+    where = and_(*conditions) if conditions else literal(True)
+
+    def row_values(row: Any) -> dict[str, float | None]:
+        if percent:
+            n, d = float(row[0] or 0), float(row[1] or 0)
+            return {"value": (n / d) if d else None, "numerator": n, "denominator": d}
+        return {"value": float(row[0] or 0), "numerator": None, "denominator": None}
+
+    result = {"CL": row_values(session.execute(select(*measures).where(where)).one())}
+    by = definition.get("by")
+    if by:
+        column = _column(table, allowed, by)
+        query = select(column, *measures).where(where, column.is_not(None)).group_by(column)
+        for row in session.execute(query):
+            result[f"region:{row[0]}"] = row_values(row[1:])
+    return result
