@@ -20,7 +20,7 @@ app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
 
 # Capability groups: each module exposes ``app`` (a Typer); a capability not built yet is skipped.
-for _name in ("registry", "demo", "diagnosis", "stats"):
+for _name in ("registry", "demo", "diagnosis", "stats", "programmes"):
     try:
         _module = importlib.import_module(f"asocia.cli.{_name}")
     except ModuleNotFoundError as exc:
