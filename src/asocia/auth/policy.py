@@ -41,6 +41,7 @@ class Permission(StrEnum):
     VIEW_PORTFOLIO = "view_portfolio"  # diagnosis aggregates across cooperatives
     VIEW_FULL_STATISTICS = "view_full_statistics"  # unsuppressed statistics, cross-tab builder
     MANAGE_USERS = "manage_users"
+    EDIT_PROGRAMMES = "edit_programmes"  # create, edit, retire and import support instruments
 
 
 _ALL = frozenset(Permission)

@@ -33,7 +33,7 @@ STATIC = Path(__file__).parent / "static"
 API_PREFIX = "/api/v1"
 
 # Capability modules, each exposing ``router`` (pages) and/or ``api_router`` (JSON).
-CAPABILITIES = ("core", "registry", "diagnosis", "stats")
+CAPABILITIES = ("core", "registry", "diagnosis", "stats", "programmes")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
