@@ -15,6 +15,7 @@ from typing import Any
 from asocia.db.models.programmes import Instrument
 from asocia.programmes.catalogue import agencies
 from asocia.programmes.labels import LABELS
+from asocia.programmes.rules import describe
 from asocia.registry.territory import territory
 
 NAMESPACE = uuid.UUID("6f1e1b0a-3c1d-5b9e-9a57-6173636f6369")
@@ -99,7 +100,7 @@ def to_hsds(instruments: Sequence[Instrument], lang: str = "es") -> dict[str, An
             "description": instrument.description or instrument.name,
             "status": "active" if instrument.status == "active" else "inactive",
             "application_process": instrument.how_to_apply,
-            "eligibility_description": None,
+            "eligibility_description": describe(instrument.eligibility, lang),
             "service_areas": areas,
             "attributes": attributes,
         }
