@@ -16,7 +16,9 @@ UPTAKE_CSV = b"rut;agencia;fecha;monto\n76.086.428-5;INDAP;15-03-2021;1.000.000\
 
 def _saved(ctx: MatrixContext) -> dict[str, Any]:
     with ctx.web.db.session() as session:
-        result = feasibility.save(session, {"need_shared": "2"}, lang="es", group_name=None, comuna_code=None)
+        result = feasibility.save(
+            session, {"need_shared": "2"}, lang="es", group_name=None, comuna_code=None
+        )
         return {"token": result.token}
 
 
@@ -28,13 +30,18 @@ CASES = [
     RouteCase("GET", "/programmes/groups", REGISTRY_READERS),
     RouteCase("GET", "/programmes/indap-pae", EVERYONE, route="/programmes/{key}"),
     RouteCase(
-        "POST", "/programmes/indap-pae/status", STAFF, data={"status": "retired"},
+        "POST",
+        "/programmes/indap-pae/status",
+        STAFF,
+        data={"status": "retired"},
         route="/programmes/{key}/status",
-    ),  # fmt: skip
+    ),
     RouteCase(
-        "POST", "/programmes/import", STAFF,
+        "POST",
+        "/programmes/import",
+        STAFF,
         files={"file": ("catalogo.yaml", CATALOGUE_YAML, "application/yaml")},
-    ),  # fmt: skip
+    ),
     RouteCase("GET", "/asociarse", EVERYONE),
     RouteCase("POST", "/asociarse", EVERYONE, data={"need_shared": "2"}),
     RouteCase("POST", "/asociarse/pdf", EVERYONE, data={"need_shared": "2"}),
@@ -44,27 +51,38 @@ CASES = [
     RouteCase("GET", "/api/v1/programmes/matrix", EVERYONE),
     RouteCase("GET", "/api/v1/programmes/coverage", EVERYONE),
     RouteCase(
-        "GET", "/api/v1/programmes/recommend/{coop}", REGISTRY_READERS,
+        "GET",
+        "/api/v1/programmes/recommend/{coop}",
+        REGISTRY_READERS,
         route="/api/v1/programmes/recommend/{key}",
-    ),  # fmt: skip
+    ),
     RouteCase(
-        "POST", "/api/v1/programmes/import", STAFF,
+        "POST",
+        "/api/v1/programmes/import",
+        STAFF,
         files={"file": ("catalogo.yaml", CATALOGUE_YAML, "application/yaml")},
-    ),  # fmt: skip
+    ),
     RouteCase(
-        "POST", "/api/v1/programmes/uptake/import", STAFF, data={"dry_run": "true"},
+        "POST",
+        "/api/v1/programmes/uptake/import",
+        STAFF,
+        data={"dry_run": "true"},
         files={"file": ("transferencias.csv", UPTAKE_CSV, "text/csv")},
-    ),  # fmt: skip
+    ),
     RouteCase(
-        "GET", "/api/v1/programmes/indap-pae/series", EVERYONE,
+        "GET",
+        "/api/v1/programmes/indap-pae/series",
+        EVERYONE,
         route="/api/v1/programmes/{key}/series",
-    ),  # fmt: skip
+    ),
     RouteCase("GET", "/api/v1/programmes/indap-pae", EVERYONE, route="/api/v1/programmes/{key}"),
     RouteCase(
-        "PUT", "/api/v1/programmes/matrix-put", STAFF,
+        "PUT",
+        "/api/v1/programmes/matrix-put",
+        STAFF,
         json={"name": "Prueba", "agency": "FIA", "stages": ["individual"]},
         route="/api/v1/programmes/{key}",
-    ),  # fmt: skip
+    ),
     RouteCase("GET", "/api/v1/feasibility", EVERYONE),
     RouteCase("POST", "/api/v1/feasibility", EVERYONE, json={"need_shared": "2"}),
 ]

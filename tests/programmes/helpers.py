@@ -28,9 +28,13 @@ def add_coop(db: Database, body: int, **values: Any) -> int:
         return coop.id
 
 
-def add_diagnosis(db: Database, cooperative_id: int, weak_prefixes: tuple[str, ...] = ("fin_",)) -> int:
+def add_diagnosis(
+    db: Database, cooperative_id: int, weak_prefixes: tuple[str, ...] = ("fin_",)
+) -> int:
     """A submitted diagnosis: best answers, worst for questions whose id starts with a prefix."""
-    instrument = next(i for k, i in load_instruments().items() if k.startswith("diagnostico-cooperativo@"))
+    instrument = next(
+        i for k, i in load_instruments().items() if k.startswith("diagnostico-cooperativo@")
+    )
     best = extreme_answers(instrument, best=True)
     worst = extreme_answers(instrument, best=False)
     answers = {k: (worst.get(k, v) if k.startswith(weak_prefixes) else v) for k, v in best.items()}

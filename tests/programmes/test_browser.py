@@ -53,7 +53,9 @@ def test_self_assessment_from_first_question_to_pdf(live_server: LiveServer, pag
     assert page.get_by_test_id("saved").is_visible()
 
 
-@pytest.mark.parametrize("path", ["/programmes/indap-pae", "/programmes/matrix", "/programmes/coverage"])
+@pytest.mark.parametrize(
+    "path", ["/programmes/indap-pae", "/programmes/matrix", "/programmes/coverage"]
+)
 def test_programme_pages_fit_a_phone(live_server: LiveServer, page: Any, path: str) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + path)

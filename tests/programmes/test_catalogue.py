@@ -15,26 +15,46 @@ SEED = Path("/work/shared/seeds")
 
 # Every instrument named on seed 003's service map (§2.4), with its agency.
 SERVICE_MAP = [
-    ("Programa Asociatividad Económica", "INDAP"), ("Gestor Comercial", "INDAP"),
-    ("Alianzas Productivas", "INDAP"), ("Programa Desarrollo Inversiones", "INDAP"),
-    ("Yo Emprendo Grupal", "FOSIS"), ("Juntos", "SERCOTEC"),
-    ("Promoción y Canales de Comercialización", "SERCOTEC"), ("Mejora Negocios", "SERCOTEC"),
-    ("Crece", "SERCOTEC"), ("Fortalecimiento Gremial y Cooperativo", "SERCOTEC"),
-    ("Red de oportunidades de negocios", "SERCOTEC"), ("Red Asociativa", "CORFO"),
-    ("Red Proveedores", "CORFO"), ("Red de Mercados", "CORFO"),
+    ("Programa Asociatividad Económica", "INDAP"),
+    ("Gestor Comercial", "INDAP"),
+    ("Alianzas Productivas", "INDAP"),
+    ("Programa Desarrollo Inversiones", "INDAP"),
+    ("Yo Emprendo Grupal", "FOSIS"),
+    ("Juntos", "SERCOTEC"),
+    ("Promoción y Canales de Comercialización", "SERCOTEC"),
+    ("Mejora Negocios", "SERCOTEC"),
+    ("Crece", "SERCOTEC"),
+    ("Fortalecimiento Gremial y Cooperativo", "SERCOTEC"),
+    ("Red de oportunidades de negocios", "SERCOTEC"),
+    ("Red Asociativa", "CORFO"),
+    ("Red Proveedores", "CORFO"),
+    ("Red de Mercados", "CORFO"),
     ("Fondo de Promoción de Exportaciones Silvoagropecuarias", "PROCHILE"),
-    ("Programa Agricultura Familiar Campesina", "PROCHILE"), ("Ferias Internacionales", "PROCHILE"),
-    ("Financiamiento Crediticio", "BANCOESTADO"), ("Financiamiento Crediticio", "INDAP"),
-    ("Diplomado on line de Cooperativas", "DAES"), ("Plan Difusión Cooperativismo", "FIA"),
-    ("Curso Convirtiéndome en Cooperativa", "FIA"), ("Diplomado Cooperativismo en agronegocio", "FIA"),
-    ("Curso Fortalecimiento de Competencias en Contabilidad para Contadores y Socios de Cooperativas", "FIA"),
-    ("Planes de Negocios", "FIA"), ("PROGYSO", "INDAP"),
-    ("Federaciones y Confederaciones", "SERCOTEC"), ("Gremios Nacionales", "SERCOTEC"),
-    ("Curso on line Asociaciones Gremiales", "DAES"), ("Red Transferencia Tecnológica GTT+", "CORFO"),
+    ("Programa Agricultura Familiar Campesina", "PROCHILE"),
+    ("Ferias Internacionales", "PROCHILE"),
+    ("Financiamiento Crediticio", "BANCOESTADO"),
+    ("Financiamiento Crediticio", "INDAP"),
+    ("Diplomado on line de Cooperativas", "DAES"),
+    ("Plan Difusión Cooperativismo", "FIA"),
+    ("Curso Convirtiéndome en Cooperativa", "FIA"),
+    ("Diplomado Cooperativismo en agronegocio", "FIA"),
+    (
+        "Curso Fortalecimiento de Competencias en Contabilidad para Contadores y Socios de "
+        "Cooperativas",
+        "FIA",
+    ),
+    ("Planes de Negocios", "FIA"),
+    ("PROGYSO", "INDAP"),
+    ("Federaciones y Confederaciones", "SERCOTEC"),
+    ("Gremios Nacionales", "SERCOTEC"),
+    ("Curso on line Asociaciones Gremiales", "DAES"),
+    ("Red Transferencia Tecnológica GTT+", "CORFO"),
     ("Programa de Transferencia Tecnológica y Extensión - GTT", "INIA"),
-    ("Ley de Fomento - Sección OUA", "CNR"), ("Programa de Fortalecimiento de OUA", "CNR"),
-    ("Fondo Concursable para OUA", "CNR"), ("Programa Riego Asociativo", "INDAP"),
-]  # fmt: skip
+    ("Ley de Fomento - Sección OUA", "CNR"),
+    ("Programa de Fortalecimiento de OUA", "CNR"),
+    ("Fondo Concursable para OUA", "CNR"),
+    ("Programa Riego Asociativo", "INDAP"),
+]
 
 
 def test_every_instrument_of_the_service_map_is_shipped(db: Database) -> None:
@@ -43,7 +63,18 @@ def test_every_instrument_of_the_service_map_is_shipped(db: Database) -> None:
         shipped = {(i.name, i.agency) for i in catalogue.list_instruments(session)}
     assert set(SERVICE_MAP) == shipped
     agencies = {a for _, a in SERVICE_MAP}
-    for agency in ("INDAP", "FOSIS", "SERCOTEC", "CORFO", "PROCHILE", "BANCOESTADO", "DAES", "FIA", "INIA", "CNR"):
+    for agency in (
+        "INDAP",
+        "FOSIS",
+        "SERCOTEC",
+        "CORFO",
+        "PROCHILE",
+        "BANCOESTADO",
+        "DAES",
+        "FIA",
+        "INIA",
+        "CNR",
+    ):
         assert agency in agencies
 
 
@@ -62,7 +93,11 @@ def test_every_row_has_provenance_and_a_stage(db: Database) -> None:
             assert instrument.provenance and "seed 003" in instrument.provenance
             assert instrument.stages
             once = "appears once" in instrument.provenance
-            assert not once or "ambiguous" in instrument.provenance or "taken as" in instrument.provenance
+            assert (
+                not once
+                or "ambiguous" in instrument.provenance
+                or "taken as" in instrument.provenance
+            )
 
 
 def test_stages_as_the_slide_shows_them(db: Database) -> None:
@@ -70,7 +105,9 @@ def test_stages_as_the_slide_shows_them(db: Database) -> None:
         pae = catalogue.find(session, "Programa Asociatividad Económica")
         assert pae is not None and pae.agency == "INDAP"
         assert pae.stages == ["pre_associative", "associative"]
-        credit = [i for i in catalogue.list_instruments(session) if i.name == "Financiamiento Crediticio"]
+        credit = [
+            i for i in catalogue.list_instruments(session) if i.name == "Financiamiento Crediticio"
+        ]
         assert {i.agency for i in credit} == {"BANCOESTADO", "INDAP"}
         assert all(i.stages == ["individual", "pre_associative", "associative"] for i in credit)
         both = catalogue.find(session, "sercotec-fortalecimiento-gremial-cooperativo")
@@ -98,10 +135,14 @@ def test_matrix_on_the_seed(db: Database) -> None:
     cells = {(c["stage"], c["purpose"]): c for c in result["cells"]}
     for stage in ("pre_associative", "associative"):
         assert "indap-pae" in [i["code"] for i in cells[(stage, "agribusiness")]["instruments"]]
-    assert "indap-pae" not in [i["code"] for i in cells[("individual", "agribusiness")]["instruments"]]
+    assert "indap-pae" not in [
+        i["code"] for i in cells[("individual", "agribusiness")]["instruments"]
+    ]
     # Financing at all three stages (credit of BancoEstado and INDAP): an overlap at each.
     for stage in ("individual", "pre_associative", "associative"):
-        assert {"BANCOESTADO", "INDAP"} <= set(cells[(stage, "agribusiness")]["overlaps"]["financing"])
+        assert {"BANCOESTADO", "INDAP"} <= set(
+            cells[(stage, "agribusiness")]["overlaps"]["financing"]
+        )
     gaps = {(g["stage"], g["purpose"]) for g in result["gaps"]}
     assert ("individual", "natural_resources") in gaps
     assert ("individual", "extension") in gaps
@@ -135,10 +176,15 @@ def test_a_bad_edit_says_where_and_writes_nothing(db: Database) -> None:
         with pytest.raises(catalogue.CatalogueError) as raised:
             catalogue.edit(
                 session,
-                {"code": "x", "name": "X", "agency": "FIA", "stages": ["everyone"],
-                 "eligibility": {"==": [{"var": "shoe_size"}, 3]}},
+                {
+                    "code": "x",
+                    "name": "X",
+                    "agency": "FIA",
+                    "stages": ["everyone"],
+                    "eligibility": {"==": [{"var": "shoe_size"}, 3]},
+                },
                 username="ana",
-            )  # fmt: skip
+            )
         fields = {p.field for p in raised.value.problems}
         assert fields == {"stages", "eligibility"}
         assert catalogue.find(session, "x") is None

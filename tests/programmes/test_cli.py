@@ -63,7 +63,9 @@ def test_matrix_export_import(env: Database, tmp_path: Path) -> None:
     failed = runner.invoke(app, ["programmes", "import", str(bad)])
     assert failed.exit_code == 1
     assert "row 2, field stages" in failed.output and "nothing was imported" in failed.output
-    wrong = runner.invoke(app, ["programmes", "export", "--format", "pdf", "--out", str(tmp_path / "x")])
+    wrong = runner.invoke(
+        app, ["programmes", "export", "--format", "pdf", "--out", str(tmp_path / "x")]
+    )
     assert wrong.exit_code == 2
 
 

@@ -41,7 +41,8 @@ def test_import_creates_updates_with_history(db: Database, tmp_path: Path) -> No
     path = tmp_path / "nuevo.csv"
     path.write_text(
         "code,name,agency,stages,purposes,support_types,eligibility\n"
-        'indap-pae,Programa Asociatividad Económica,INDAP,associative,agribusiness,technical_assistance,\n'
+        "indap-pae,Programa Asociatividad Económica,INDAP,associative,agribusiness,"
+        "technical_assistance,\n"
         'nuevo-fondo,Fondo Nuevo,SERCOTEC,associative,agribusiness,financing,"{""==="": 1}"\n',
         encoding="utf-8",
     )
@@ -54,7 +55,9 @@ def test_import_creates_updates_with_history(db: Database, tmp_path: Path) -> No
         pae = catalogue.find(session, "indap-pae")
         assert pae is not None and pae.stages == ["pre_associative", "associative"]
 
-    path.write_text(path.read_text(encoding="utf-8").replace('"{""==="": 1}"', ""), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"{""==="": 1}"', ""), encoding="utf-8"
+    )
     with db.session() as session:
         result = exchange.import_file(session, path, username="ana")
         assert (result["created"], result["updated"]) == (1, 1)

@@ -20,8 +20,18 @@ def _all(value: str) -> dict[str, Any]:
 def test_the_questionnaire_is_complete_in_both_languages() -> None:
     q = feasibility.questionnaire()
     topics = [t["id"] for t in q["topics"]]
-    assert topics == ["need", "core_group", "why_coop", "market", "production", "operations",
-                      "finance", "governance", "legal", "risks"]  # fmt: skip
+    assert topics == [
+        "need",
+        "core_group",
+        "why_coop",
+        "market",
+        "production",
+        "operations",
+        "finance",
+        "governance",
+        "legal",
+        "risks",
+    ]
     ids = [question["id"] for t in q["topics"] for question in t["questions"]]
     assert len(ids) == len(set(ids))
     for lang in ("es", "en"):
@@ -37,20 +47,36 @@ def test_readings(db: Database) -> None:
     ready = feasibility.assess(_all("2") | {"purpose": "agribusiness"}, instruments)
     assert ready["reading"] == "ready" and ready["stage"] == "associative"
     assert {t["light"] for t in ready["topics"]} == {"green"}
-    weak = feasibility.assess(_all("2") | {"market_buyers": "0", "market_competition": "0"}, instruments)
+    weak = feasibility.assess(
+        _all("2") | {"market_buyers": "0", "market_competition": "0"}, instruments
+    )
     assert weak["reading"] == "work_on_weak"
     assert next(t for t in weak["topics"] if t["id"] == "market")["light"] == "red"
-    shaky = feasibility.assess(_all("2") | {"group_trust": "0", "group_time": "0", "group_size": "1"}, instruments, "en")
+    shaky = feasibility.assess(
+        _all("2") | {"group_trust": "0", "group_time": "0", "group_size": "1"}, instruments, "en"
+    )
     assert shaky["reading"] == "pre_associative"
     assert shaky["reading_text"].startswith("Begin as a pre-associative group")
     assert feasibility.assess({}, instruments)["reading"] == "incomplete"
-    codes = {i["code"] for i in feasibility.assess(_all("1") | {"purpose": "extension"}, instruments)["instruments"]}
+    codes = {
+        i["code"]
+        for i in feasibility.assess(_all("1") | {"purpose": "extension"}, instruments)[
+            "instruments"
+        ]
+    }
     assert codes == {"inia-gtt", "corfo-red-transferencia-tecnologica-gtt"}
 
 
 def test_clean_answers_drops_unknown_values() -> None:
-    cleaned = feasibility.clean_answers({"need_shared": "2", "need_benefit": "9", "evil": "x",
-                                         "purpose": "weapons", "members": "12"})  # fmt: skip
+    cleaned = feasibility.clean_answers(
+        {
+            "need_shared": "2",
+            "need_benefit": "9",
+            "evil": "x",
+            "purpose": "weapons",
+            "members": "12",
+        }
+    )
     assert cleaned == {"need_shared": "2", "members": 12}
 
 
@@ -66,9 +92,15 @@ def test_nothing_is_stored_unless_saved_then_private_link_and_consent(web: Web) 
         assert session.scalar(select(func.count()).select_from(FeasibilityResult)) == 0
     saved = client.post(
         "/asociarse/save",
-        data=answers | {"group_name": "Productores de Ránquil", "comuna": "Ránquil", "consent": "yes",
-                        "contact_person": "María Soto", "contact_email": "maria@example.cl"},
-    )  # fmt: skip
+        data=answers
+        | {
+            "group_name": "Productores de Ránquil",
+            "comuna": "Ránquil",
+            "consent": "yes",
+            "contact_person": "María Soto",
+            "contact_email": "maria@example.cl",
+        },
+    )
     assert saved.status_code == 303 and saved.headers["location"].startswith("/asociarse/r/")
     page = web.new_client().get(saved.headers["location"])
     assert page.status_code == 200 and 'data-testid="saved"' in page.text
@@ -96,5 +128,7 @@ def test_api(web: Web) -> None:
     questionnaire = web.client.get("/api/v1/feasibility?lang=en").json()
     assert questionnaire["title"] == "Should we form a cooperative?"
     token = web.csrf(web.client)
-    result = web.client.post("/api/v1/feasibility", json=_all("0") | {"lang": "en"}, headers={"X-CSRF-Token": token})
+    result = web.client.post(
+        "/api/v1/feasibility", json=_all("0") | {"lang": "en"}, headers={"X-CSRF-Token": token}
+    )
     assert result.json()["reading"] == "pre_associative"

@@ -21,10 +21,17 @@ def test_lights_of_the_latest_diagnosis(db: Database) -> None:
 
 def test_red_finance_puts_accounting_and_finance_first(db: Database) -> None:
     coop_id = add_coop(
-        db, 76_200_002, legal_class="campesina", rural_class="rural", members_total=30,
-        legal_status="vigente", constituted_on=date(2010, 1, 1), organisation_type="cooperativa",
-        size_band="micro", region_code=7,
-    )  # fmt: skip
+        db,
+        76_200_002,
+        legal_class="campesina",
+        rural_class="rural",
+        members_total=30,
+        legal_status="vigente",
+        constituted_on=date(2010, 1, 1),
+        organisation_type="cooperativa",
+        size_band="micro",
+        region_code=7,
+    )
     add_diagnosis(db, coop_id)
     with db.session() as session:
         coop = session.get(Cooperative, coop_id)
@@ -36,10 +43,15 @@ def test_red_finance_puts_accounting_and_finance_first(db: Database) -> None:
     codes = [r["instrument"]["code"] for r in items]
     first = items[0]
     assert first["instrument"]["code"] in {
-        "fia-curso-contabilidad-cooperativas", "indap-pae", "indap-financiamiento-crediticio",
-        "bancoestado-financiamiento-crediticio", "fia-planes-negocios",
-    }  # fmt: skip
-    assert any("Luz roja en gestion financiera → contabilidad y finanzas" in w for w in first["why"]["es"])
+        "fia-curso-contabilidad-cooperativas",
+        "indap-pae",
+        "indap-financiamiento-crediticio",
+        "bancoestado-financiamiento-crediticio",
+        "fia-planes-negocios",
+    }
+    assert any(
+        "Luz roja en gestion financiera → contabilidad y finanzas" in w for w in first["why"]["es"]
+    )
     assert any("Red light in gestion financiera" in w for w in first["why"]["en"])
     # Individual-only instruments and those the rule excludes are not recommended.
     assert "sercotec-crece" not in codes  # individual stage
@@ -59,7 +71,10 @@ def test_missing_data_is_recommended_with_a_caveat(db: Database) -> None:
     by_code = {r["instrument"]["code"]: r for r in data["recommendations"]}
     juntos = by_code["corfo-red-asociativa"]
     assert juntos["eligibility"]["outcome"] == "unknown"
-    assert any(w.startswith("Elegibilidad por confirmar. Falta el dato: número de socios") for w in juntos["why"]["es"])
+    assert any(
+        w.startswith("Elegibilidad por confirmar. Falta el dato: número de socios")
+        for w in juntos["why"]["es"]
+    )
     assert data["lights"] == {}
 
 

@@ -1,4 +1,4 @@
-"""Eligibility rules: validation against the schema, three-valued evaluation, the deciding clause."""
+"""Eligibility rules: schema validation, three-valued evaluation, the deciding clause."""
 
 from __future__ import annotations
 
@@ -30,14 +30,18 @@ def test_valid_and_invalid_rules() -> None:
 
 
 def test_eligible_names_the_whole_rule() -> None:
-    result = evaluate(RULE, {"legal_class": "campesina", "members": 25, "diagnosis.gobernanza": "green"})
+    result = evaluate(
+        RULE, {"legal_class": "campesina", "members": 25, "diagnosis.gobernanza": "green"}
+    )
     assert result.outcome == "eligible"
     assert result.clause == RULE
     assert "número de socios es al menos 10" in result.words["es"]
 
 
 def test_not_eligible_names_the_failing_clause() -> None:
-    result = evaluate(RULE, {"legal_class": "campesina", "members": 4, "diagnosis.gobernanza": "green"})
+    result = evaluate(
+        RULE, {"legal_class": "campesina", "members": 4, "diagnosis.gobernanza": "green"}
+    )
     assert result.outcome == "not_eligible"
     assert result.clause == {">=": [{"var": "members"}, 10]}
     assert result.words["es"] == "número de socios es menor que 10 (número de socios: 4)"

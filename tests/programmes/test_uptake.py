@@ -54,7 +54,8 @@ def test_one_bad_row_writes_nothing_and_says_where(db: Database, tmp_path: Path)
     assert (report.read, report.created, report.rejected) == (4, 0, 3)
     found = {(p.line, p.column, p.reason) for p in report.problems}
     assert any(
-        line == 3 and column == "RUT" and reason.startswith("not a valid RUT") for line, column, reason in found
+        line == 3 and column == "RUT" and reason.startswith("not a valid RUT")
+        for line, column, reason in found
     )
     assert (4, "RUT", "no cooperative with this RUT in the registry") in found
     assert any(p.line == 5 and p.column == "Instrumento" for p in report.problems)
@@ -87,8 +88,14 @@ def test_a_file_without_the_needed_columns_is_one_clear_error(db: Database, tmp_
 
 
 def test_coverage_and_targeting_gap_with_suppression(db: Database, tmp_path: Path) -> None:
-    region7 = [add_coop(db, 76_310_000 + i, region_code=7, legal_class="campesina", members_total=10) for i in range(6)]
-    region13 = [add_coop(db, 76_320_000 + i, region_code=13, legal_class="trabajo", members_total=5) for i in range(2)]
+    region7 = [
+        add_coop(db, 76_310_000 + i, region_code=7, legal_class="campesina", members_total=10)
+        for i in range(6)
+    ]
+    region13 = [
+        add_coop(db, 76_320_000 + i, region_code=13, legal_class="trabajo", members_total=5)
+        for i in range(2)
+    ]
     for coop in (*region7[:4], region13[0]):
         add_diagnosis(db, coop)  # red in financial management
     lines = ["rut;instrumento;año;monto"]

@@ -43,7 +43,10 @@ def test_api(web: Web) -> None:
     items = web.client.get("/api/v1/programmes").json()
     assert len(items) == 35
     series = web.client.get("/api/v1/programmes/indap-pae/series").json()
-    assert round(series["budget_growth"], 2) == 0.8 and round(series["beneficiaries_growth"], 2) == 0.56
+    assert (
+        round(series["budget_growth"], 2) == 0.8
+        and round(series["beneficiaries_growth"], 2) == 0.56
+    )
     by_name = web.client.get("/api/v1/programmes/Programa Asociatividad Económica").json()
     assert by_name["code"] == "indap-pae"
     matrix = web.client.get("/api/v1/programmes/matrix").json()
@@ -54,16 +57,27 @@ def test_api(web: Web) -> None:
 def test_analyst_edits_retires_and_sees_history(web: Web) -> None:
     analyst = web.login_as("analyst")
     token = web.csrf(analyst)
-    body = {"name": "Fondo Regional", "agency": "SERCOTEC", "stages": ["associative"], "regions": [7]}
-    created = analyst.put("/api/v1/programmes/fondo-regional", json=body, headers={"X-CSRF-Token": token})
+    body = {
+        "name": "Fondo Regional",
+        "agency": "SERCOTEC",
+        "stages": ["associative"],
+        "regions": [7],
+    }
+    created = analyst.put(
+        "/api/v1/programmes/fondo-regional", json=body, headers={"X-CSRF-Token": token}
+    )
     assert created.status_code == 200 and created.json()["regions"] == [7]
     bad = analyst.put("/api/v1/programmes/x", json={"name": "X"}, headers={"X-CSRF-Token": token})
     assert bad.status_code == 422
     assert {p["field"] for p in bad.json()["problems"]} == {"agency", "stages"}
-    retired = analyst.post("/programmes/fondo-regional/status", data={"status": "retired", "csrf_token": token})
+    retired = analyst.post(
+        "/programmes/fondo-regional/status", data={"status": "retired", "csrf_token": token}
+    )
     assert retired.status_code == 303
     page = analyst.get(retired.headers["location"])
-    assert 'data-testid="history"' in page.text and "retired" in page.text and "created" in page.text
+    assert (
+        'data-testid="history"' in page.text and "retired" in page.text and "created" in page.text
+    )
     assert "Fondo Regional" not in web.client.get("/programmes").text
     # The public sees no history.
     assert 'data-testid="history"' not in web.client.get(retired.headers["location"]).text
@@ -74,21 +88,32 @@ def test_import_page_reports_problems(web: Web) -> None:
     token = web.csrf(analyst)
     bad = b"instruments:\n- {code: a, name: A, agency: FIA, stages: [nobody]}\n"
     response = analyst.post(
-        "/programmes/import", data={"csrf_token": token}, files={"file": ("c.yaml", bad, "application/yaml")}
+        "/programmes/import",
+        data={"csrf_token": token},
+        files={"file": ("c.yaml", bad, "application/yaml")},
     )
     assert response.status_code == 400
     assert "row 1, field stages" in response.text
     good = b"instruments:\n- {code: a, name: Nuevo A, agency: FIA, stages: [individual]}\n"
     response = analyst.post(
-        "/programmes/import", data={"csrf_token": token}, files={"file": ("c.yaml", good, "application/yaml")}
+        "/programmes/import",
+        data={"csrf_token": token},
+        files={"file": ("c.yaml", good, "application/yaml")},
     )
     assert response.status_code == 303
     assert "Nuevo A" in web.client.get("/programmes").text
 
 
 def test_recommendations_on_the_coop_page_report_and_api(web: Web) -> None:
-    coop = add_coop(web.db, 76_400_001, legal_class="campesina", rural_class="rural", members_total=20,
-                    legal_status="vigente", organisation_type="cooperativa")  # fmt: skip
+    coop = add_coop(
+        web.db,
+        76_400_001,
+        legal_class="campesina",
+        rural_class="rural",
+        members_total=20,
+        legal_status="vigente",
+        organisation_type="cooperativa",
+    )
     diagnosis = add_diagnosis(web.db, coop)
     field = web.login_as("field")
     page = field.get(f"/registry/{coop}")
@@ -114,14 +139,17 @@ def test_uptake_api_and_coverage(web: Web) -> None:
     token = web.csrf(analyst)
     content = (DATA / "transferencias_19862.csv").read_bytes()
     dry = analyst.post(
-        "/api/v1/programmes/uptake/import", data={"dry_run": "true"},
-        files={"file": ("t.csv", content, "text/csv")}, headers={"X-CSRF-Token": token},
-    )  # fmt: skip
+        "/api/v1/programmes/uptake/import",
+        data={"dry_run": "true"},
+        files={"file": ("t.csv", content, "text/csv")},
+        headers={"X-CSRF-Token": token},
+    )
     assert dry.status_code == 200 and dry.json()["written"] is False
     done = analyst.post(
-        "/api/v1/programmes/uptake/import", files={"file": ("t.csv", content, "text/csv")},
+        "/api/v1/programmes/uptake/import",
+        files={"file": ("t.csv", content, "text/csv")},
         headers={"X-CSRF-Token": token},
-    )  # fmt: skip
+    )
     assert done.json()["created"] == 3
     public = web.client.get("/api/v1/programmes/coverage").json()
     assert public["total"]["reached"] == 3 and public["suppressed_below"] == 3

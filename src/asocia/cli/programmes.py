@@ -36,18 +36,23 @@ def list_command(
     """List the instruments of the catalogue (agency, stages, purposes, support types)."""
     db = open_database()
     with db.session() as session:
-        items = [catalogue.to_dict(i) for i in catalogue.list_instruments(session, include_retired=retired)]
+        items = [
+            catalogue.to_dict(i)
+            for i in catalogue.list_instruments(session, include_retired=retired)
+        ]
     if as_json:
         print_json(items)
         return
     table = Table("id", "agency", "name", "stages", "purposes", "support")
     for i in items:
         table.add_row(
-            str(i["id"]), i["agency"], i["name"],
+            str(i["id"]),
+            i["agency"],
+            i["name"],
             ", ".join(label("stage", s) for s in i["stages"]),
             ", ".join(label("purpose", p) for p in i["purposes"]),
             ", ".join(label("support_type", s) for s in i["support_types"]),
-        )  # fmt: skip
+        )
     console.print(table)
 
 
@@ -138,10 +143,12 @@ def matrix_command(
     table = Table("stage", "purpose", "instruments", "agencies", "overlaps")
     for c in result["cells"]:
         table.add_row(
-            label("stage", c["stage"]), label("purpose", c["purpose"]),
-            str(len(c["instruments"])), ", ".join(c["agencies"]) or "— (gap)",
+            label("stage", c["stage"]),
+            label("purpose", c["purpose"]),
+            str(len(c["instruments"])),
+            ", ".join(c["agencies"]) or "— (gap)",
             "; ".join(f"{k}: {', '.join(v)}" for k, v in c["overlaps"].items()),
-        )  # fmt: skip
+        )
     console.print(table)
     console.print(f"{len(result['overlaps'])} overlaps, {len(result['gaps'])} gaps")
 

@@ -270,7 +270,8 @@ def render_pdf(data: dict[str, Any], lang: str = "es") -> bytes:
         value = "-" if item["percentile"] is None else f"{item['percentile']:.0f}"
         line(f"{item['label']}: {t['percentile']} {value}")
     if data.get("recommendations"):
-        heading("Programas de apoyo recomendados" if lang == "es" else "Recommended support programmes")
+        heading("Programas de apoyo recomendados" if lang == "es" else "Recommended programmes")
         for r in data["recommendations"]:
-            line(f"- {r['instrument']['name']} ({r['instrument']['agency']}): {'; '.join(r['why'][lang][1:])}")
+            why = "; ".join(r["why"][lang][1:])
+            line(f"- {r['instrument']['name']} ({r['instrument']['agency']}): {why}")
     return bytes(pdf.output())

@@ -27,22 +27,50 @@ from asocia.programmes.rules import RuleError, validate_rule
 STAGES = ("individual", "pre_associative", "associative")
 PURPOSES = ("agribusiness", "extension", "natural_resources", "representation")
 SUPPORT_TYPES = (
-    "financing", "technical_assistance", "training", "market_access", "irrigation_investment",
+    "financing",
+    "technical_assistance",
+    "training",
+    "market_access",
+    "irrigation_investment",
     "networks",
-)  # fmt: skip
+)
 TOPICS = (
-    "accounting_finance", "organisational_strengthening", "business_development",
-    "market_access", "cooperative_education", "technology", "water",
-)  # fmt: skip
+    "accounting_finance",
+    "organisational_strengthening",
+    "business_development",
+    "market_access",
+    "cooperative_education",
+    "technology",
+    "water",
+)
 LIST_FIELDS = ("purposes", "stages", "support_types", "topics", "regions", "targets")
 TEXT_FIELDS = (
-    "name_en", "ministry", "description", "how_to_apply", "legal_source", "legal_url",
-    "period_open", "provenance",
-)  # fmt: skip
+    "name_en",
+    "ministry",
+    "description",
+    "how_to_apply",
+    "legal_source",
+    "legal_url",
+    "period_open",
+    "provenance",
+)
 FIELDS = (
-    "code", "name", "name_en", "agency", "ministry", *LIST_FIELDS, "eligibility", "description",
-    "how_to_apply", "legal_source", "legal_url", "period_open", "series", "provenance", "status",
-)  # fmt: skip
+    "code",
+    "name",
+    "name_en",
+    "agency",
+    "ministry",
+    *LIST_FIELDS,
+    "eligibility",
+    "description",
+    "how_to_apply",
+    "legal_source",
+    "legal_url",
+    "period_open",
+    "series",
+    "provenance",
+    "status",
+)
 _VOCABULARY = {
     "purposes": PURPOSES,
     "stages": STAGES,
@@ -101,19 +129,19 @@ def normalise(raw: Mapping[str, Any], row: int) -> tuple[dict[str, Any], list[Pr
         problems.append(Problem(row, name, None if value is None else str(value), reason))
 
     for name in ("code", "name", "agency"):
-        value = str(raw.get(name) or "").strip()
-        if not value:
+        text = str(raw.get(name) or "").strip()
+        if not text:
             bad(name, raw.get(name), "required")
-        record[name] = value
+        record[name] = text
     if record["agency"]:
         record["agency"] = record["agency"].upper()
     for name in TEXT_FIELDS:
-        value = raw.get(name)
-        record[name] = str(value).strip() if value not in (None, "") else None
+        given = raw.get(name)
+        record[name] = str(given).strip() if given not in (None, "") else None
     if not record["ministry"] and record["agency"] in agencies():
         record["ministry"] = agencies()[record["agency"]]["ministry"]
     for name in LIST_FIELDS:
-        value = raw.get(name) or []
+        value: Any = raw.get(name) or []
         if isinstance(value, str):
             value = [v.strip() for v in value.split("|") if v.strip()]
         if not isinstance(value, list):
@@ -155,7 +183,11 @@ def normalise(raw: Mapping[str, Any], row: int) -> tuple[dict[str, Any], list[Pr
                 }
             )
         except (KeyError, TypeError, ValueError):
-            bad("series", point, "each point needs a year, and numbers for budget_clp and beneficiaries")
+            bad(
+                "series",
+                point,
+                "each point needs a year, and numbers for budget_clp and beneficiaries",
+            )
     record["series"].sort(key=lambda p: p["year"])
     status = str(raw.get("status") or "active")
     if status not in ("active", "retired"):
@@ -242,7 +274,9 @@ def save(
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     now = utcnow()
     for record in records:
-        current = session.scalars(select(Instrument).where(Instrument.code == record["code"])).first()
+        current = session.scalars(
+            select(Instrument).where(Instrument.code == record["code"])
+        ).first()
         if current is None:
             instrument = Instrument(**{k: record[k] for k in FIELDS if k in record})
             session.add(instrument)

@@ -30,8 +30,18 @@ def disclose(rows: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
     shown = []
     for row in rows:
         row = dict(row)
-        if any(disclosure.is_sensitive(int(row.get(n) or 0), k) for n in ("cooperatives", "reached", "count")):
-            for name in ("cooperatives", "reached", "share", "count", "amount_clp", "amount_per_member"):
+        if any(
+            disclosure.is_sensitive(int(row.get(n) or 0), k)
+            for n in ("cooperatives", "reached", "count")
+        ):
+            for name in (
+                "cooperatives",
+                "reached",
+                "share",
+                "count",
+                "amount_clp",
+                "amount_per_member",
+            ):
                 if name in row:
                     row[name] = None
             row["suppressed"] = True
@@ -55,10 +65,13 @@ def coverage(
     since = last_year - years + 1
     coops = session.execute(
         select(
-            Cooperative.id, Cooperative.region_code, Cooperative.legal_class,
-            Cooperative.rural_class, Cooperative.members_total,
+            Cooperative.id,
+            Cooperative.region_code,
+            Cooperative.legal_class,
+            Cooperative.rural_class,
+            Cooperative.members_total,
         ).where(Cooperative.merged_into_id.is_(None))
-    ).all()  # fmt: skip
+    ).all()
     topics_of = {i.id: set(i.topics or []) for i in session.scalars(select(Instrument))}
     received: dict[int, list[tuple[int | None, float | None]]] = defaultdict(list)
     for coop_id, instrument_id, amount in session.execute(
@@ -79,8 +92,10 @@ def coverage(
         cells: dict[Any, dict[str, Any]] = {}
         for coop in coops:
             for key in key_of(coop):
-                cell = cells.setdefault(key, {"key": key, "cooperatives": 0, "reached": 0,
-                                              "amount_clp": 0.0, "members": 0})  # fmt: skip
+                cell = cells.setdefault(
+                    key,
+                    {"key": key, "cooperatives": 0, "reached": 0, "amount_clp": 0.0, "members": 0},
+                )
                 cell["cooperatives"] += 1
                 if coop.id in received:
                     cell["reached"] += 1
@@ -90,7 +105,9 @@ def coverage(
         for key in sorted(cells, key=lambda k: (k is None, str(k))):
             cell = cells[key]
             cell["share"] = cell["reached"] / cell["cooperatives"] if cell["cooperatives"] else None
-            cell["amount_per_member"] = cell["amount_clp"] / cell["members"] if cell["members"] else None
+            cell["amount_per_member"] = (
+                cell["amount_clp"] / cell["members"] if cell["members"] else None
+            )
             del cell["members"]
             result.append(cell)
         return result
@@ -101,19 +118,31 @@ def coverage(
     by["diagnosis"] = group(
         lambda c: [f"{cat}:{light}" for cat, light in lights.get(c.id, {}).items()]
     )
-    total = group(lambda c: ["all"])[0] if coops else {
-        "key": "all", "cooperatives": 0, "reached": 0, "amount_clp": 0.0, "share": None,
-        "amount_per_member": None,
-    }  # fmt: skip
+    total = (
+        group(lambda c: ["all"])[0]
+        if coops
+        else {
+            "key": "all",
+            "cooperatives": 0,
+            "reached": 0,
+            "amount_clp": 0.0,
+            "share": None,
+            "amount_per_member": None,
+        }
+    )
     gap = []
     for category, topics in rules.items():
         red = [cid for cid, found in lights.items() if found.get(category) == "red"]
         unserved = [
             cid
             for cid in red
-            if not any(topics_of.get(iid or -1, set()) & set(topics) for iid, _ in received.get(cid, []))
+            if not any(
+                topics_of.get(iid or -1, set()) & set(topics) for iid, _ in received.get(cid, [])
+            )
         ]
-        gap.append({"category": category, "topics": topics, "red": len(red), "count": len(unserved)})
+        gap.append(
+            {"category": category, "topics": topics, "red": len(red), "count": len(unserved)}
+        )
     result: dict[str, Any] = {
         "years": [since, last_year],
         "total": total,

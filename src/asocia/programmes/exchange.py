@@ -116,7 +116,9 @@ def read_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise CatalogueError([Problem(0, None, None, f"cannot read {path.name}: {exc}")]) from None
+            raise CatalogueError(
+                [Problem(0, None, None, f"cannot read {path.name}: {exc}")]
+            ) from None
         items = data.get("instruments") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise CatalogueError([Problem(0, None, None, "expected a list of instruments")])
@@ -147,7 +149,9 @@ def import_file(
         problems.extend(found)
         if record["code"] in codes:
             problems.append(
-                Problem(row, "code", record["code"], f"repeated (first on row {codes[record['code']]})")
+                Problem(
+                    row, "code", record["code"], f"repeated (first on row {codes[record['code']]})"
+                )
             )
         codes.setdefault(record["code"], row)
         records.append(record)

@@ -129,28 +129,39 @@ def assess(
         else:
             light = "red"
         topics.append(
-            {"id": topic["id"], "label": _t(topic["label"], lang), "light": light,
-             "percentage": None if percentage is None else round(percentage, 1)}
-        )  # fmt: skip
+            {
+                "id": topic["id"],
+                "label": _t(topic["label"], lang),
+                "light": light,
+                "percentage": None if percentage is None else round(percentage, 1),
+            }
+        )
     lights = {t["id"]: t["light"] for t in topics}
     if sum(light == "insufficient_data" for light in lights.values()) > len(lights) / 2:
         reading = "incomplete"
     elif any(lights[t] == "red" for t in q["foundation"]):
         reading = "pre_associative"
-    elif any(v == "red" for v in lights.values()) or sum(v == "yellow" for v in lights.values()) >= 3:
+    elif (
+        any(v == "red" for v in lights.values()) or sum(v == "yellow" for v in lights.values()) >= 3
+    ):
         reading = "work_on_weak"
     else:
         reading = "ready"
     stage = "associative" if reading == "ready" else "pre_associative"
     purpose = answers.get("purpose")
     matching = [
-        {"id": i.id, "code": i.code, "name": i.name if lang == "es" else i.name_en or i.name,
-         "agency": i.agency,
-         "support_types": [label("support_type", s, lang) for s in i.support_types]}
+        {
+            "id": i.id,
+            "code": i.code,
+            "name": i.name if lang == "es" else i.name_en or i.name,
+            "agency": i.agency,
+            "support_types": [label("support_type", s, lang) for s in i.support_types],
+        }
         for i in instruments
-        if i.status == "active" and "pre_associative" in i.stages
+        if i.status == "active"
+        and "pre_associative" in i.stages
         and (purpose is None or purpose in i.purposes)
-    ]  # fmt: skip
+    ]
     return {
         "questionnaire": {"id": q["id"], "version": q["version"]},
         "topics": topics,
@@ -189,7 +200,9 @@ def save(
 
 
 def find(session: Session, token: str) -> FeasibilityResult | None:
-    return session.scalars(select(FeasibilityResult).where(FeasibilityResult.token == token)).first()
+    return session.scalars(
+        select(FeasibilityResult).where(FeasibilityResult.token == token)
+    ).first()
 
 
 def register_group(
@@ -220,9 +233,14 @@ def register_group(
 
 
 def _latin1(text: object) -> str:
-    return str(text).replace("→", "->").replace("–", "-").replace("·", "-").encode(
-        "latin-1", "replace"
-    ).decode("latin-1")
+    return (
+        str(text)
+        .replace("→", "->")
+        .replace("–", "-")
+        .replace("·", "-")
+        .encode("latin-1", "replace")
+        .decode("latin-1")
+    )
 
 
 def render_pdf(result: Mapping[str, Any], lang: str = "es") -> bytes:
@@ -239,9 +257,11 @@ def render_pdf(result: Mapping[str, Any], lang: str = "es") -> bytes:
     pdf.ln(2)
     colours = {"green": (46, 125, 50), "yellow": (249, 168, 37), "red": (198, 40, 40)}
     words = {
-        "green": "verde" if es else "green", "yellow": "amarillo" if es else "yellow",
-        "red": "rojo" if es else "red", "insufficient_data": "sin datos" if es else "no data",
-    }  # fmt: skip
+        "green": "verde" if es else "green",
+        "yellow": "amarillo" if es else "yellow",
+        "red": "rojo" if es else "red",
+        "insufficient_data": "sin datos" if es else "no data",
+    }
     pdf.set_font("Helvetica", "B", 12)
     pdf.cell(0, 8, _latin1("Temas" if es else "Topics"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
@@ -249,18 +269,39 @@ def render_pdf(result: Mapping[str, Any], lang: str = "es") -> bytes:
         r, g, b = colours.get(topic["light"], (150, 150, 150))
         pdf.set_fill_color(r, g, b)
         pdf.cell(5, 5, "", fill=True)
-        pdf.cell(0, 6, _latin1(f"  {topic['label']}: {words[topic['light']]}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            6,
+            _latin1(f"  {topic['label']}: {words[topic['light']]}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, _latin1("Pasos para formar una cooperativa en Chile" if es else "Steps to form a co-op in Chile"),
-             new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.cell(
+        0,
+        8,
+        _latin1(
+            "Pasos para formar una cooperativa en Chile" if es else "Steps to form a co-op in Chile"
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font("Helvetica", "", 10)
     for n, step in enumerate(result["steps"], start=1):
         pdf.multi_cell(0, 5, _latin1(f"{n}. {step}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, _latin1("Instrumentos de apoyo" if es else "Support instruments"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        8,
+        _latin1("Instrumentos de apoyo" if es else "Support instruments"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.set_font("Helvetica", "", 10)
     for item in result["instruments"]:
-        pdf.multi_cell(0, 5, _latin1(f"- {item['name']} ({item['agency']})"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0, 5, _latin1(f"- {item['name']} ({item['agency']})"), new_x="LMARGIN", new_y="NEXT"
+        )
     return bytes(pdf.output())

@@ -19,7 +19,11 @@ from asocia.programmes.rules import describe
 from asocia.registry.territory import territory
 
 NAMESPACE = uuid.UUID("6f1e1b0a-3c1d-5b9e-9a57-6173636f6369")
-TAXONOMIES = {"stage": "asocia-stage", "purpose": "asocia-purpose", "support_type": "asocia-support-type"}
+TAXONOMIES = {
+    "stage": "asocia-stage",
+    "purpose": "asocia-purpose",
+    "support_type": "asocia-support-type",
+}
 FIELD_OF = {"stage": "stages", "purpose": "purposes", "support_type": "support_types"}
 
 
@@ -35,13 +39,17 @@ def _region_name(code: int) -> str:
 
 
 def to_hsds(instruments: Sequence[Instrument], lang: str = "es") -> dict[str, Any]:
-    """``{"organizations": [...], "services": [...], "taxonomies": [...], "taxonomy_terms": [...]}``."""
+    """The HSDS document: organizations, services, taxonomies and taxonomy_terms."""
     known = agencies()
     taxonomies = [
-        {"id": _id("taxonomy", name), "name": name, "description": f"asocia {kind.replace('_', ' ')}",
-         "version": "1"}
+        {
+            "id": _id("taxonomy", name),
+            "name": name,
+            "description": f"asocia {kind.replace('_', ' ')}",
+            "version": "1",
+        }
         for kind, name in TAXONOMIES.items()
-    ]  # fmt: skip
+    ]
     terms: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, name in TAXONOMIES.items():
         for code, text in LABELS[kind].items():
@@ -81,17 +89,29 @@ def to_hsds(instruments: Sequence[Instrument], lang: str = "es") -> dict[str, An
                         "link_type": kind,
                         "link_entity": "service",
                         "taxonomy_term_id": term["id"],
-                        "taxonomy_term": {k: term[k] for k in ("id", "code", "name", "description", "taxonomy")},
+                        "taxonomy_term": {
+                            k: term[k] for k in ("id", "code", "name", "description", "taxonomy")
+                        },
                     }
                 )
         areas = [
-            {"id": _id("area", instrument.code, r), "service_id": service_id,
-             "name": _region_name(r), "extent_type": "text", "extent": _region_name(r)}
+            {
+                "id": _id("area", instrument.code, r),
+                "service_id": service_id,
+                "name": _region_name(r),
+                "extent_type": "text",
+                "extent": _region_name(r),
+            }
             for r in instrument.regions or []
         ] or [
-            {"id": _id("area", instrument.code, "national"), "service_id": service_id,
-             "name": "Chile", "extent_type": "text", "extent": "Chile"}
-        ]  # fmt: skip
+            {
+                "id": _id("area", instrument.code, "national"),
+                "service_id": service_id,
+                "name": "Chile",
+                "extent_type": "text",
+                "extent": "Chile",
+            }
+        ]
         service: dict[str, Any] = {
             "id": service_id,
             "organization_id": _id("organization", instrument.agency),

@@ -65,15 +65,19 @@ def build(instruments: Sequence[Instrument], by: str | None = None) -> dict[str,
                 cell["overlaps"] = overlapping
                 cells.append(cell)
     overlaps = [
-        {**{k: c[k] for k in ("stage", "purpose", *([by] if by else []))}, "support_type": kind,
-         "agencies": agencies,
-         "instruments": [
-             i["code"] for i in c["instruments"]
-             if kind in next(x.support_types for x in instruments if x.id == i["id"])
-         ]}
+        {
+            **{k: c[k] for k in ("stage", "purpose", *([by] if by else []))},
+            "support_type": kind,
+            "agencies": agencies,
+            "instruments": [
+                i["code"]
+                for i in c["instruments"]
+                if kind in next(x.support_types for x in instruments if x.id == i["id"])
+            ],
+        }
         for c in cells
         for kind, agencies in c["overlaps"].items()
-    ]  # fmt: skip
+    ]
     gaps = [
         {k: c[k] for k in ("stage", "purpose", *([by] if by else []))}
         for c in cells
@@ -85,7 +89,15 @@ def build(instruments: Sequence[Instrument], by: str | None = None) -> dict[str,
 def rows(matrix: dict[str, Any]) -> list[list[Any]]:
     """The matrix as a table for the coordination meeting: one line per cell."""
     by = matrix["by"]
-    header = ["stage", "purpose", *([by] if by else []), "instruments", "agencies", "overlaps", "gap"]
+    header = [
+        "stage",
+        "purpose",
+        *([by] if by else []),
+        "instruments",
+        "agencies",
+        "overlaps",
+        "gap",
+    ]
     table: list[list[Any]] = [header]
     for c in matrix["cells"]:
         table.append(
@@ -123,7 +135,12 @@ def to_xlsx(matrix: dict[str, Any], path: str | Path | io.BytesIO) -> None:
     overlaps.append(["stage", "purpose", "support_type", "agencies", "instruments"])
     for o in matrix["overlaps"]:
         overlaps.append(
-            [o["stage"], o["purpose"], o["support_type"], ", ".join(o["agencies"]),
-             ", ".join(o["instruments"])]
-        )  # fmt: skip
+            [
+                o["stage"],
+                o["purpose"],
+                o["support_type"],
+                ", ".join(o["agencies"]),
+                ", ".join(o["instruments"]),
+            ]
+        )
     book.save(path)

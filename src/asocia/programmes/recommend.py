@@ -7,6 +7,7 @@ rule (``asocia.programmes.rules``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import cache
@@ -43,10 +44,8 @@ def find_cooperative(session: Session, key: str) -> Cooperative | None:
     if text.isdigit() and len(text) < 7:
         return session.get(Cooperative, int(text))
     candidates = [text]
-    try:
+    with contextlib.suppress(InvalidTaxId):
         candidates.append(canonical_tax_id("CL", text))
-    except InvalidTaxId:
-        pass
     found = session.scalars(
         select(Cooperative).where(or_(*(Cooperative.tax_id == c for c in candidates)))
     ).first()
@@ -81,8 +80,10 @@ def cooperative_facts(
     today = today or date.today()
     age = None
     if coop.constituted_on:
-        age = today.year - coop.constituted_on.year - (
-            (today.month, today.day) < (coop.constituted_on.month, coop.constituted_on.day)
+        age = (
+            today.year
+            - coop.constituted_on.year
+            - ((today.month, today.day) < (coop.constituted_on.month, coop.constituted_on.day))
         )
     facts: dict[str, Any] = {
         "country": coop.country,
@@ -134,7 +135,7 @@ def recommend(
             for topic in topics:
                 if topic not in weak_topics or light == "red":
                     weak_topics[topic] = (light, category)
-    found = []
+    found: list[dict[str, Any]] = []
     for instrument in instruments:
         if instrument.status != "active" or stage not in instrument.stages:
             continue

@@ -95,7 +95,11 @@ class Evaluation:
 def _attribute_label(name: str, lang: str) -> str:
     if name.startswith("diagnosis."):
         category = name.split(".", 1)[1].replace("_", " ")
-        return f"luz del diagnóstico en {category}" if lang == "es" else f"diagnosis light in {category}"
+        return (
+            f"luz del diagnóstico en {category}"
+            if lang == "es"
+            else f"diagnosis light in {category}"
+        )
     return ATTRIBUTES.get(name, {}).get(lang, name)
 
 
@@ -111,7 +115,7 @@ def describe(clause: Any, lang: str = "es", *, negate: bool = False) -> str:
     """A clause in words (``negate``: the words for it being false)."""
     if clause is None:
         return "sin condiciones registradas" if lang == "es" else "no conditions recorded"
-    (op, args), = clause.items()
+    ((op, args),) = clause.items()
     if op in ("and", "or"):
         joiner = {"and": {"es": " y ", "en": " and "}, "or": {"es": " o ", "en": " or "}}
         if negate:  # De Morgan
@@ -142,13 +146,15 @@ def _words(clause: Any, outcome: bool | None, facts: Mapping[str, Any]) -> dict[
             out[lang] = describe(clause, lang, negate=not outcome)
             shown = [v for v in _vars(clause) if facts.get(v) is not None]
             if shown:
-                values = "; ".join(f"{_attribute_label(v, lang)}: {_value(facts[v])}" for v in shown)
+                values = "; ".join(
+                    f"{_attribute_label(v, lang)}: {_value(facts[v])}" for v in shown
+                )
                 out[lang] += f" ({values})"
     return out
 
 
 def _vars(clause: Any) -> list[str]:
-    (op, args), = clause.items()
+    ((op, args),) = clause.items()
     if op in ("and", "or"):
         return [v for c in args for v in _vars(c)]
     if op == "not":
@@ -171,7 +177,7 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
 
 def _evaluate(clause: Any, facts: Mapping[str, Any]) -> tuple[bool | None, Any]:
     """(truth, deciding clause): truth is None when unknown."""
-    (op, args), = clause.items()
+    ((op, args),) = clause.items()
     if op == "not":
         truth, decider = _evaluate(args, facts)
         return (None if truth is None else not truth), (

@@ -48,6 +48,7 @@ def series_of(instrument: Instrument) -> dict[str, Any]:
         "budget_cagr": _cagr(first_b, last_b, span),
         "beneficiaries_cagr": _cagr(first_n, last_n, span),
         "budget_per_beneficiary": [
-            None if b is None or not n else b / n for b, n in zip(budget, beneficiaries, strict=True)
+            None if b is None or not n else b / n
+            for b, n in zip(budget, beneficiaries, strict=True)
         ],
     }

@@ -32,17 +32,39 @@ from asocia.registry.taxid import InvalidTaxId, canonical_tax_id
 from asocia.registry.validation import Problem
 
 ALIASES: dict[str, tuple[str, ...]] = {
-    "rut": ("rut", "rut_receptor", "rut_beneficiario", "rut_organizacion", "tax_id",
-            "receiving_rut", "rut_persona_juridica_receptora"),
-    "agency": ("agencia", "agency", "institucion", "servicio", "organismo", "issuing_agency",
-               "institucion_que_transfiere", "servicio_que_transfiere", "organismo_otorgante"),
+    "rut": (
+        "rut",
+        "rut_receptor",
+        "rut_beneficiario",
+        "rut_organizacion",
+        "tax_id",
+        "receiving_rut",
+        "rut_persona_juridica_receptora",
+    ),
+    "agency": (
+        "agencia",
+        "agency",
+        "institucion",
+        "servicio",
+        "organismo",
+        "issuing_agency",
+        "institucion_que_transfiere",
+        "servicio_que_transfiere",
+        "organismo_otorgante",
+    ),
     "instrument": ("instrumento", "programa", "instrument", "programme", "program"),
     "year": ("ano", "anio", "year", "periodo"),
     "date": ("fecha", "date", "fecha_transferencia", "fecha_de_transferencia"),
     "amount": ("monto", "amount", "monto_transferido", "monto_clp", "monto_total"),
-    "purpose": ("finalidad", "proposito", "purpose", "objetivo", "objeto",
-                "finalidad_de_la_transferencia"),
-}  # fmt: skip
+    "purpose": (
+        "finalidad",
+        "proposito",
+        "purpose",
+        "objetivo",
+        "objeto",
+        "finalidad_de_la_transferencia",
+    ),
+}
 
 
 class UptakeFileError(ValueError):
@@ -118,7 +140,9 @@ def import_file(
                         columns[name] = index
             original = {name: str(table.headers[i]) for name, i in columns.items()}
             if "rut" not in columns:
-                raise UptakeFileError(f"{path.name}: no RUT column (expected one of: rut, rut receptor)")
+                raise UptakeFileError(
+                    f"{path.name}: no RUT column (expected one of: rut, rut receptor)"
+                )
             if "agency" not in columns and "instrument" not in columns:
                 raise UptakeFileError(f"{path.name}: needs an agency or an instrument column")
             if "year" not in columns and "date" not in columns:
@@ -132,13 +156,23 @@ def import_file(
                 raw = {n: (cells[i] if i < len(cells) else None) for n, i in columns.items()}
                 found: list[Problem] = []
 
-                def bad(name: str, reason: str, raw: dict[str, Any] = raw, line: int = line,
-                        found: list[Problem] = found) -> None:  # fmt: skip
+                def bad(
+                    name: str,
+                    reason: str,
+                    raw: dict[str, Any] = raw,
+                    line: int = line,
+                    found: list[Problem] = found,
+                ) -> None:
                     value = raw.get(name)
                     found.append(
-                        Problem(line, original.get(name, name),
-                                None if value is None else str(value), reason, "rejected")
-                    )  # fmt: skip
+                        Problem(
+                            line,
+                            original.get(name, name),
+                            None if value is None else str(value),
+                            reason,
+                            "rejected",
+                        )
+                    )
 
                 record: dict[str, Any] = {"source_row": line}
                 try:
@@ -158,10 +192,15 @@ def import_file(
                     text = str(raw["instrument"]).strip()
                     instrument = by_code.get(text) or by_name.get(_key(text))
                     if instrument is None:
-                        bad("instrument", "unknown instrument (give its code or name in the catalogue)")
+                        bad(
+                            "instrument",
+                            "unknown instrument (give its code or name in the catalogue)",
+                        )
                 agency = None
                 if raw.get("agency") not in (None, ""):
-                    agency = agency_codes.get(_key(raw["agency"])) or str(raw["agency"]).strip()[:80]
+                    agency = (
+                        agency_codes.get(_key(raw["agency"])) or str(raw["agency"]).strip()[:80]
+                    )
                 if instrument is not None:
                     if agency and agency != instrument.agency:
                         bad("agency", f"the instrument belongs to {instrument.agency}")
@@ -186,7 +225,9 @@ def import_file(
                             bad("year", f"does not match the date ({granted.isoformat()})")
                     except ValueProblem as exc:
                         bad("year", str(exc))
-                if year is None and not any(p.column in (original.get("date"), original.get("year")) for p in found):
+                if year is None and not any(
+                    p.column in (original.get("date"), original.get("year")) for p in found
+                ):
                     bad("date" if "date" in columns else "year", "required")
                 record["year"] = year
                 record["granted_on"] = granted
@@ -211,18 +252,29 @@ def import_file(
     if dry_run or report.rejected:
         if report.rejected and not dry_run:
             run = UptakeRun(
-                username=username, source_file=path.name, shape=report.shape, status="rejected",
-                read=report.read, created=0, rejected=report.rejected,
+                username=username,
+                source_file=path.name,
+                shape=report.shape,
+                status="rejected",
+                read=report.read,
+                created=0,
+                rejected=report.rejected,
                 problems=[p.as_dict() for p in report.problems[:1000]],
-            )  # fmt: skip
+            )
             session.add(run)
             session.flush()
             report.run_id = run.id
         return report
     run = UptakeRun(
-        username=username, source_file=path.name, shape=report.shape, status="done",
-        read=report.read, created=len(rows), rejected=0, problems=[],
-    )  # fmt: skip
+        username=username,
+        source_file=path.name,
+        shape=report.shape,
+        status="done",
+        read=report.read,
+        created=len(rows),
+        rejected=0,
+        problems=[],
+    )
     session.add(run)
     session.flush()
     for record in rows:

@@ -50,7 +50,9 @@ def _instrument_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
     return view
 
 
-def recommendations_for(request: Request, cooperative_id: int, limit: int = 5) -> dict[str, Any] | None:
+def recommendations_for(
+    request: Request, cooperative_id: int, limit: int = 5
+) -> dict[str, Any] | None:
     """Recommendations shown on a co-op page or diagnosis report (None when not allowed)."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None or not can_view_cooperative(principal, cooperative_id):
@@ -70,7 +72,9 @@ environment.globals["programme_recommendations"] = recommendations_for
 
 
 @router.get("/programmes")
-def catalogue_page(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
+def catalogue_page(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> Response:
     """The catalogue of support instruments, filterable by stage, purpose and agency."""
     lang = language(request)
     stage = request.query_params.get("stage") or None
@@ -159,7 +163,9 @@ def export_page(
 
 
 @router.get("/programmes/matrix")
-def matrix_page(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
+def matrix_page(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> Response:
     """The stage × purpose matrix with overlaps and gaps (?format=csv|xlsx to download)."""
     by = request.query_params.get("by") or None
     try:
@@ -188,28 +194,44 @@ def matrix_page(request: Request, principal: Principal = PUBLIC, session: Sessio
     return render(
         request,
         "programmes/matrix.html",
-        {"m": result, "grid": grid, "stages": labels("stage", lang),
-         "purposes": labels("purpose", lang), "label": label, "lang": lang},
-    )  # fmt: skip
+        {
+            "m": result,
+            "grid": grid,
+            "stages": labels("stage", lang),
+            "purposes": labels("purpose", lang),
+            "label": label,
+            "lang": lang,
+        },
+    )
 
 
 @router.get("/programmes/coverage")
-def coverage_page(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
+def coverage_page(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> Response:
     """Coverage of cooperatives by the instruments and the targeting gap (disclosure control)."""
     data = coverage.coverage(session, public_k=_public_k(request, principal))
     return render(request, "programmes/coverage.html", {"c": data})
 
 
 @router.get("/programmes/groups")
-def groups_page(request: Request, principal: Principal = BROWSE, session: Session = SESSION) -> Response:
+def groups_page(
+    request: Request, principal: Principal = BROWSE, session: Session = SESSION
+) -> Response:
     """Pre-associative groups registered from the self-assessment (the pipeline)."""
-    groups = list(session.scalars(select(PreAssociativeGroup).order_by(PreAssociativeGroup.created_at.desc())))
+    groups = list(
+        session.scalars(select(PreAssociativeGroup).order_by(PreAssociativeGroup.created_at.desc()))
+    )
     return render(
         request,
         "programmes/groups.html",
-        {"groups": groups, "personal": can(principal, Permission.VIEW_PERSONAL_DATA), "label": label,
-         "lang": language(request)},
-    )  # fmt: skip
+        {
+            "groups": groups,
+            "personal": can(principal, Permission.VIEW_PERSONAL_DATA),
+            "label": label,
+            "lang": language(request),
+        },
+    )
 
 
 @router.get("/programmes/{key}")
@@ -221,11 +243,17 @@ def instrument_page(
     if found is None:
         raise HTTPException(404, "no such instrument")
     lang = language(request)
-    history = catalogue.history(session, found.id) if can(principal, Permission.EDIT_PROGRAMMES) else []
+    history = (
+        catalogue.history(session, found.id) if can(principal, Permission.EDIT_PROGRAMMES) else []
+    )
     return render(
         request,
         "programmes/detail.html",
-        {"i": _instrument_view(catalogue.to_dict(found), lang), "s": series_of(found), "history": history},
+        {
+            "i": _instrument_view(catalogue.to_dict(found), lang),
+            "s": series_of(found),
+            "history": history,
+        },
     )
 
 
@@ -252,7 +280,9 @@ def status_page(
 @router.get("/asociarse")
 def feasibility_page(request: Request, principal: Principal = PUBLIC) -> Response:
     """The feasibility self-assessment questionnaire (public, nothing stored)."""
-    return render(request, "programmes/feasibility.html", {"q": feasibility.localized(language(request))})
+    return render(
+        request, "programmes/feasibility.html", {"q": feasibility.localized(language(request))}
+    )
 
 
 def _result(session: Session, answers: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -260,7 +290,9 @@ def _result(session: Session, answers: dict[str, Any], lang: str) -> dict[str, A
 
 
 @router.post("/asociarse")
-async def feasibility_result(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
+async def feasibility_result(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> Response:
     """The result of the self-assessment (not stored)."""
     form = await request.form()
     answers = feasibility.clean_answers(dict(form))
@@ -273,7 +305,9 @@ async def feasibility_result(request: Request, principal: Principal = PUBLIC, se
 
 
 @router.post("/asociarse/pdf")
-async def feasibility_pdf(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
+async def feasibility_pdf(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> Response:
     """The result as a PDF, from the answers (not stored)."""
     form = await request.form()
     lang = language(request)
@@ -286,28 +320,38 @@ async def feasibility_pdf(request: Request, principal: Principal = PUBLIC, sessi
 
 
 @router.post("/asociarse/save")
-async def feasibility_save(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
+async def feasibility_save(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> Response:
     """Save the result (the group chose to); answers with a private link, optionally registered."""
     form = dict(await request.form())
     answers = feasibility.clean_answers(form)
-    comuna = territory().comuna(str(form.get("comuna") or "").strip()) if form.get("comuna") else None
+    comuna = (
+        territory().comuna(str(form.get("comuna") or "").strip()) if form.get("comuna") else None
+    )
     saved = feasibility.save(
-        session, answers, lang=language(request),
-        group_name=str(form.get("group_name") or ""), comuna_code=comuna.code if comuna else None,
-    )  # fmt: skip
+        session,
+        answers,
+        lang=language(request),
+        group_name=str(form.get("group_name") or ""),
+        comuna_code=comuna.code if comuna else None,
+    )
     if form.get("consent") == "yes":
         feasibility.register_group(
-            session, saved,
+            session,
+            saved,
             contact_person=str(form.get("contact_person") or ""),
             contact_email=str(form.get("contact_email") or ""),
             contact_phone=str(form.get("contact_phone") or ""),
             region_code=comuna.region_code if comuna else None,
-        )  # fmt: skip
+        )
     return RedirectResponse(f"/asociarse/r/{saved.token}", status_code=303)
 
 
 @router.get("/asociarse/r/{token}")
-def feasibility_saved(token: str, request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
+def feasibility_saved(
+    token: str, request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> Response:
     """A saved result, by its private link."""
     saved = feasibility.find(session, token)
     if saved is None:
@@ -326,27 +370,41 @@ def feasibility_saved(token: str, request: Request, principal: Principal = PUBLI
 @api_router.get("/programmes")
 def api_list(principal: Principal = PUBLIC, session: Session = SESSION) -> JSONResponse:
     """Every active instrument of the catalogue."""
-    return JSONResponse([catalogue.to_dict(i) for i in catalogue.list_instruments(session)], )
+    return JSONResponse(
+        [catalogue.to_dict(i) for i in catalogue.list_instruments(session)],
+    )
 
 
 @api_router.get("/programmes/matrix")
-def api_matrix(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> JSONResponse:
+def api_matrix(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> JSONResponse:
     """Cells (stage × purpose, ?by=support_type|region), overlaps and gaps."""
     try:
-        return JSONResponse(matrix.build(catalogue.list_instruments(session), request.query_params.get("by") or None))
+        return JSONResponse(
+            matrix.build(
+                catalogue.list_instruments(session), request.query_params.get("by") or None
+            )
+        )
     except ValueError:
         raise HTTPException(400, "unknown axis") from None
 
 
 @api_router.get("/programmes/coverage")
-def api_coverage(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> JSONResponse:
+def api_coverage(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> JSONResponse:
     """Coverage and targeting gap (suppressed below k unless full statistics are allowed)."""
     years = int(request.query_params.get("years") or coverage.DEFAULT_YEARS)
-    return JSONResponse(coverage.coverage(session, years=years, public_k=_public_k(request, principal)))
+    return JSONResponse(
+        coverage.coverage(session, years=years, public_k=_public_k(request, principal))
+    )
 
 
 @api_router.get("/programmes/recommend/{key}")
-def api_recommend(key: str, principal: Principal = VIEW, session: Session = SESSION) -> JSONResponse:
+def api_recommend(
+    key: str, principal: Principal = VIEW, session: Session = SESSION
+) -> JSONResponse:
     """Recommendations for a cooperative (id or RUT) with why."""
     coop = recommend.find_cooperative(session, key)
     if coop is None or not can_view_cooperative(principal, coop.id):
@@ -367,7 +425,9 @@ async def api_import(
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(await file.read())
         try:
-            result = exchange.import_file(session, path, username=principal.username, dry_run=dry_run)
+            result = exchange.import_file(
+                session, path, username=principal.username, dry_run=dry_run
+            )
         except catalogue.CatalogueError as exc:
             return JSONResponse({"problems": [p.as_dict() for p in exc.problems]}, status_code=422)
     return JSONResponse(result)
@@ -411,7 +471,9 @@ def api_show(key: str, principal: Principal = PUBLIC, session: Session = SESSION
 
 
 @api_router.put("/programmes/{key}")
-async def api_edit(key: str, request: Request, principal: Principal = EDIT, session: Session = SESSION) -> JSONResponse:
+async def api_edit(
+    key: str, request: Request, principal: Principal = EDIT, session: Session = SESSION
+) -> JSONResponse:
     """Create or update an instrument (JSON body with the catalogue's fields); history is kept."""
     body = await request.json()
     if not isinstance(body, dict):
@@ -432,13 +494,17 @@ def api_questionnaire(request: Request, principal: Principal = PUBLIC) -> JSONRe
 
 
 @api_router.post("/feasibility")
-async def api_feasibility(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> JSONResponse:
-    """Assess answers (JSON object question id → option id, plus purpose and members); not stored."""
+async def api_feasibility(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> JSONResponse:
+    """Assess answers (question id → option id, purpose, members); nothing is stored."""
     body = await request.json()
     if not isinstance(body, dict):
         raise HTTPException(400, "expected a JSON object")
     lang = str(body.get("lang") or language(request))
-    return JSONResponse(_result(session, feasibility.clean_answers(body), lang if lang in ("es", "en") else "es"))
+    return JSONResponse(
+        _result(session, feasibility.clean_answers(body), lang if lang in ("es", "en") else "es")
+    )
 
 
 def _dot(light: str) -> Markup:

@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programme_instruments")),
         sa.UniqueConstraint("code", name=op.f("uq_programme_instruments_code")),
     )
-    op.create_index(
-        op.f("ix_programme_instruments_agency"), "programme_instruments", ["agency"]
-    )
+    op.create_index(op.f("ix_programme_instruments_agency"), "programme_instruments", ["agency"])
     op.create_table(
         "programme_instrument_history",
         sa.Column("id", sa.Integer(), nullable=False),
