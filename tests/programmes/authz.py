@@ -86,3 +86,22 @@ CASES = [
     RouteCase("GET", "/api/v1/feasibility", EVERYONE),
     RouteCase("POST", "/api/v1/feasibility", EVERYONE, json={"need_shared": "2"}),
 ]
+
+CASES += [
+    RouteCase("GET", "/programmes/new", STAFF),
+    RouteCase("GET", "/programmes/indap-pae/edit", STAFF, route="/programmes/{key}/edit"),
+    RouteCase(
+        "POST",
+        "/programmes/save",
+        STAFF,
+        data={"code": "matrix-form", "name": "Forma", "agency": "FIA", "stages": "individual"},
+    ),
+    RouteCase("GET", "/programmes/uptake", STAFF),
+    RouteCase(
+        "POST",
+        "/programmes/uptake",
+        STAFF,
+        data={"dry_run": "true"},
+        files={"file": ("transferencias.csv", UPTAKE_CSV, "text/csv")},
+    ),
+]

@@ -164,3 +164,53 @@ def test_export_downloads(web: Web) -> None:
     assert hsds.status_code == 200 and len(hsds.json()["services"]) == 35
     assert web.client.get("/programmes/export?format=yaml").text.startswith("version: 1")
     assert web.client.get("/programmes/export?format=doc").status_code == 400
+
+
+def test_analyst_creates_and_edits_with_the_form(web: Web) -> None:
+    analyst = web.login_as("analyst")
+    token = web.csrf(analyst)
+    form = {
+        "csrf_token": token,
+        "code": "fondo-web",
+        "name": "Fondo Web",
+        "agency": "sercotec",
+        "stages": ["associative", "pre_associative"],
+        "purposes": ["agribusiness"],
+        "regions": "7, 8",
+        "eligibility": '{">=": [{"var": "members"}, 5]}',
+        "series": '[{"year": 2022, "budget_clp": 1000, "beneficiaries": 4}]',
+        "status": "active",
+    }
+    bad = analyst.post("/programmes/save", data=form | {"eligibility": "{no es json"})
+    assert bad.status_code == 400 and "not valid JSON" in bad.text
+    bad_rule = analyst.post("/programmes/save", data=form | {"eligibility": '{"==": [1, 2]}'})
+    assert bad_rule.status_code == 400 and "eligibility" in bad_rule.text
+    saved = analyst.post("/programmes/save", data=form)
+    assert saved.status_code == 303
+    page = analyst.get(saved.headers["location"])
+    assert "Fondo Web" in page.text and "número de socios es al menos 5" in page.text
+    edit = analyst.get(saved.headers["location"] + "/edit")
+    assert edit.status_code == 200 and 'value="fondo-web"' in edit.text and "checked" in edit.text
+    api = web.client.get("/api/v1/programmes/fondo-web").json()
+    assert api["agency"] == "SERCOTEC" and api["regions"] == [7, 8]
+    assert api["stages"] == ["associative", "pre_associative"]
+    assert analyst.post("/programmes/save", data=form | {"name": "Fondo Web 2"}).status_code == 303
+    history = analyst.get(saved.headers["location"]).text
+    assert "updated" in history and "created" in history
+
+
+def test_uptake_page_reports_and_writes_nothing_on_problems(web: Web) -> None:
+    add_coop(web.db, 76_300_001)
+    analyst = web.login_as("analyst")
+    token = web.csrf(analyst)
+    content = (DATA / "transferencias_19862.csv").read_bytes()
+    response = analyst.post(
+        "/programmes/uptake",
+        data={"csrf_token": token},
+        files={"file": ("t.csv", content, "text/csv")},
+    )
+    assert response.status_code == 400
+    assert 'data-key="rejected">2<' in response.text
+    assert "no cooperative with this RUT in the registry" in response.text
+    assert "Nada" not in response.text and "No se escribió nada" in response.text
+    assert "rejected" in analyst.get("/programmes/uptake").text

@@ -3,6 +3,7 @@ edits and imports, recommendations, and the public feasibility self-assessment (
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from asocia.auth.policy import Permission, Principal, can, can_view_cooperative
 from asocia.db.models import Cooperative
-from asocia.db.models.programmes import PreAssociativeGroup
+from asocia.db.models.programmes import PreAssociativeGroup, UptakeRun
 from asocia.programmes import catalogue, coverage, exchange, feasibility, matrix, recommend, uptake
 from asocia.programmes.labels import label, labels
 from asocia.programmes.rules import describe
@@ -232,6 +233,133 @@ def groups_page(
             "lang": language(request),
         },
     )
+
+
+def _form_record(form: Any) -> tuple[dict[str, Any], list[catalogue.Problem]]:
+    """An instrument record from the edit form; JSON fields that do not parse are problems."""
+    problems: list[catalogue.Problem] = []
+    record: dict[str, Any] = {
+        name: str(form.get(name) or "").strip()
+        for name in ("code", "name", "agency", "status", *catalogue.TEXT_FIELDS)
+    }
+    for name in ("stages", "purposes", "support_types", "topics"):
+        record[name] = [str(v) for v in form.getlist(name)]
+    for name in ("regions", "targets"):
+        text = str(form.get(name) or "")
+        record[name] = [v.strip() for v in text.replace("|", ",").split(",") if v.strip()]
+    for name in ("eligibility", "series"):
+        text = str(form.get(name) or "").strip()
+        try:
+            record[name] = json.loads(text) if text else None
+        except json.JSONDecodeError as exc:
+            problems.append(catalogue.Problem(1, name, text[:80], f"not valid JSON: {exc.msg}"))
+            record[name] = None
+    return record, problems
+
+
+def _form_page(
+    request: Request, record: dict[str, Any], problems: list[Any], status_code: int = 200
+) -> Response:
+    lang = language(request)
+    shown = dict(record)
+    for name in ("eligibility", "series"):
+        value = shown.get(name)
+        shown[name] = "" if not value else json.dumps(value, ensure_ascii=False, indent=1)
+    for name in ("regions", "targets"):
+        shown[name] = ", ".join(str(v) for v in shown.get(name) or [])
+    return render(
+        request,
+        "programmes/edit.html",
+        {
+            "r": shown,
+            "problems": problems,
+            "choices": {
+                "stages": labels("stage", lang),
+                "purposes": labels("purpose", lang),
+                "support_types": labels("support_type", lang),
+                "topics": labels("topic", lang),
+            },
+            "agencies": sorted(catalogue.agencies()),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/programmes/new")
+def new_page(request: Request, principal: Principal = EDIT) -> Response:
+    """The form for a new instrument."""
+    return _form_page(request, {"status": "active"}, [])
+
+
+@router.get("/programmes/uptake")
+def uptake_page(
+    request: Request, principal: Principal = IMPORT, session: Session = SESSION
+) -> Response:
+    """Import a beneficiary list or a Ley 19.862 transfers file; recent imports."""
+    return render(request, "programmes/uptake.html", {"report": None, "runs": _runs(session)})
+
+
+def _runs(session: Session) -> list[UptakeRun]:
+    query = select(UptakeRun).order_by(UptakeRun.started_at.desc(), UptakeRun.id.desc()).limit(20)
+    return list(session.scalars(query))
+
+
+@router.post("/programmes/uptake")
+async def uptake_upload(
+    request: Request,
+    principal: Principal = IMPORT,
+    session: Session = SESSION,
+    file: UploadFile = File(...),
+    dry_run: bool = Form(False),
+) -> Response:
+    """Validate (and, when every row is valid and not a dry run, write) an uptake file."""
+    suffix = Path(file.filename or "upload.csv").suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{Path(file.filename or 'upload').stem}{suffix}"
+        path.write_bytes(await file.read())
+        try:
+            report = uptake.import_file(session, path, username=principal.username, dry_run=dry_run)
+        except uptake.UptakeFileError as exc:
+            return render(
+                request,
+                "programmes/uptake.html",
+                {"report": None, "error": str(exc), "runs": _runs(session)},
+                status_code=400,
+            )
+    return render(
+        request,
+        "programmes/uptake.html",
+        {"report": report.as_dict(), "runs": _runs(session)},
+        status_code=400 if report.rejected else 200,
+    )
+
+
+@router.post("/programmes/save")
+async def save_page(
+    request: Request, principal: Principal = EDIT, session: Session = SESSION
+) -> Response:
+    """Create or update an instrument from the form; problems are shown by field."""
+    form = await request.form()
+    record, problems = _form_record(form)
+    if not problems:
+        try:
+            saved = catalogue.edit(session, record, username=principal.username)
+        except catalogue.CatalogueError as exc:
+            problems = exc.problems
+        else:
+            return RedirectResponse(f"/programmes/{saved.id}", status_code=303)
+    return _form_page(request, record, problems, status_code=400)
+
+
+@router.get("/programmes/{key}/edit")
+def edit_page(
+    key: str, request: Request, principal: Principal = EDIT, session: Session = SESSION
+) -> Response:
+    """The form to edit an instrument."""
+    found = catalogue.find(session, key)
+    if found is None:
+        raise HTTPException(404, "no such instrument")
+    return _form_page(request, catalogue.to_dict(found), [])
 
 
 @router.get("/programmes/{key}")
