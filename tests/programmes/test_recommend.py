@@ -50,9 +50,9 @@ def test_red_finance_puts_accounting_and_finance_first(db: Database) -> None:
         "fia-planes-negocios",
     }
     assert any(
-        "Luz roja en gestion financiera → contabilidad y finanzas" in w for w in first["why"]["es"]
+        "Luz roja en gestión financiera → contabilidad y finanzas" in w for w in first["why"]["es"]
     )
-    assert any("Red light in gestion financiera" in w for w in first["why"]["en"])
+    assert any("Red light in financial management" in w for w in first["why"]["en"])
     # Individual-only instruments and those the rule excludes are not recommended.
     assert "sercotec-crece" not in codes  # individual stage
     assert "cnr-fondo-concursable-oua" not in codes  # water users' organisations only

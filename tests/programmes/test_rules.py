@@ -66,7 +66,7 @@ def test_not_and_or() -> None:
     red = evaluate(RULE, {"legal_class": "agricola", "members": 30, "diagnosis.gobernanza": "red"})
     assert red.outcome == "not_eligible"
     assert red.clause == {"not": {"==": [{"var": "diagnosis.gobernanza"}, "red"]}}
-    assert "luz del diagnóstico en gobernanza es red" in red.words["es"]
+    assert "luz del diagnóstico en gobernanza es roja" in red.words["es"]
     either = {"or": [{"==": [{"var": "stage"}, "pre_associative"]}, {"<": [{"var": "age"}, 3]}]}
     assert evaluate(either, {"stage": "associative", "age": 1}).clause == {"<": [{"var": "age"}, 3]}
     assert evaluate(either, {"stage": "associative"}).outcome == "unknown"

@@ -24,7 +24,7 @@ def test_catalogue_pages_in_spanish(web: Web) -> None:
     assert detail.status_code == 200
     assert "1.980" in detail.text  # MM$ in Chilean format
     assert "80 %" in detail.text and "56 %" in detail.text
-    assert "etapa es pre_associative" in detail.text  # the rule in words
+    assert "etapa es pre-asociativa" in detail.text  # the rule in words
     assert web.client.get("/programmes/nada").status_code == 404
 
 
@@ -118,7 +118,7 @@ def test_recommendations_on_the_coop_page_report_and_api(web: Web) -> None:
     field = web.login_as("field")
     page = field.get(f"/registry/{coop}")
     assert 'data-testid="recommendations"' in page.text
-    assert "Luz roja en gestion financiera" in page.text
+    assert "Luz roja en gestión financiera" in page.text
     report = field.get(f"/diagnosis/{diagnosis}")
     assert 'data-testid="recommendations"' in report.text
     pdf = field.get(f"/diagnosis/{diagnosis}/report.pdf")

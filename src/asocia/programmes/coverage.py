@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from asocia.db.models import Cooperative
 from asocia.db.models.programmes import Instrument, Uptake
 from asocia.programmes.recommend import diagnosis_lights, ranking_rules
+from asocia.programmes.rules import category_label
 from asocia.stats import disclosure
 
 DIMENSIONS = ("region_code", "legal_class", "rural_class")
@@ -141,7 +142,13 @@ def coverage(
             )
         ]
         gap.append(
-            {"category": category, "topics": topics, "red": len(red), "count": len(unserved)}
+            {
+                "category": category,
+                "label": {lang: category_label(category, lang) for lang in ("es", "en")},
+                "topics": topics,
+                "red": len(red),
+                "count": len(unserved),
+            }
         )
     result: dict[str, Any] = {
         "years": [since, last_year],

@@ -22,7 +22,7 @@ from asocia.db.models import Cooperative
 from asocia.db.models.programmes import Instrument
 from asocia.programmes import catalogue
 from asocia.programmes.labels import label
-from asocia.programmes.rules import NOT_ELIGIBLE, UNKNOWN, evaluate
+from asocia.programmes.rules import NOT_ELIGIBLE, UNKNOWN, category_label, evaluate
 
 
 @cache
@@ -157,13 +157,14 @@ def recommend(
             if topic in weak_topics:
                 light, category = weak_topics[topic]
                 score += weights[light]
-                category_text = category.replace("_", " ")
+                category_text = {lang: category_label(category, lang) for lang in ("es", "en")}
                 light_es = {"red": "roja", "yellow": "amarilla"}[light]
                 why_es.append(
-                    f"Luz {light_es} en {category_text} → {label('topic', topic, 'es').lower()}"
+                    f"Luz {light_es} en {category_text['es']} → "
+                    f"{label('topic', topic, 'es').lower()}"
                 )
                 why_en.append(
-                    f"{light.capitalize()} light in {category_text} → "
+                    f"{light.capitalize()} light in {category_text['en']} → "
                     f"{label('topic', topic, 'en').lower()}"
                 )
         if evaluation.outcome == UNKNOWN:

@@ -92,9 +92,32 @@ class Evaluation:
         return {"outcome": self.outcome, "clause": self.clause, "why": self.words}
 
 
+@cache
+def category_labels() -> dict[str, dict[str, str]]:
+    """Diagnosis category id → its label in Spanish and English (shipped instruments)."""
+    from asocia.diagnosis.instrument import localize
+    from asocia.diagnosis.loader import shipped_instruments
+
+    found: dict[str, dict[str, str]] = {}
+    for instrument in shipped_instruments():
+        for dimension in instrument.dimensions:
+            for category in dimension.categories:
+                found.setdefault(
+                    category.id,
+                    {"es": localize(category.label, "es"), "en": localize(category.label, "en")},
+                )
+    return found
+
+
+def category_label(category: str, lang: str) -> str:
+    """The label of a diagnosis category, lower-cased for use inside a sentence."""
+    text = category_labels().get(category, {}).get(lang) or category.replace("_", " ")
+    return text[:1].lower() + text[1:]
+
+
 def _attribute_label(name: str, lang: str) -> str:
     if name.startswith("diagnosis."):
-        category = name.split(".", 1)[1].replace("_", " ")
+        category = category_label(name.split(".", 1)[1], lang)
         return (
             f"luz del diagnóstico en {category}"
             if lang == "es"
@@ -103,11 +126,23 @@ def _attribute_label(name: str, lang: str) -> str:
     return ATTRIBUTES.get(name, {}).get(lang, name)
 
 
-def _value(value: Any) -> str:
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "individual": {"es": "individual", "en": "individual"},
+    "pre_associative": {"es": "pre-asociativa", "en": "pre-associative"},
+    "associative": {"es": "asociativa", "en": "associative"},
+    "green": {"es": "verde", "en": "green"},
+    "yellow": {"es": "amarilla", "en": "yellow"},
+    "red": {"es": "roja", "en": "red"},
+}
+
+
+def _value(value: Any, lang: str = "es") -> str:
     if isinstance(value, list):
-        return ", ".join(_value(v) for v in value)
+        return ", ".join(_value(v, lang) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, str) and value in VALUE_LABELS:
+        return VALUE_LABELS[value][lang]
     return str(value)
 
 
@@ -128,9 +163,9 @@ def describe(clause: Any, lang: str = "es", *, negate: bool = False) -> str:
         verb = OPERATORS["in"][lang]
         if negate:
             verb = "no es ninguno de" if lang == "es" else "is none of"
-        return f"{attribute} {verb} {_value(args[1])}"
+        return f"{attribute} {verb} {_value(args[1], lang)}"
     verb = OPERATORS[_NEGATED[op] if negate else op][lang]
-    return f"{attribute} {verb} {_value(args[1])}"
+    return f"{attribute} {verb} {_value(args[1], lang)}"
 
 
 def _words(clause: Any, outcome: bool | None, facts: Mapping[str, Any]) -> dict[str, str]:
@@ -147,7 +182,7 @@ def _words(clause: Any, outcome: bool | None, facts: Mapping[str, Any]) -> dict[
             shown = [v for v in _vars(clause) if facts.get(v) is not None]
             if shown:
                 values = "; ".join(
-                    f"{_attribute_label(v, lang)}: {_value(facts[v])}" for v in shown
+                    f"{_attribute_label(v, lang)}: {_value(facts[v], lang)}" for v in shown
                 )
                 out[lang] += f" ({values})"
     return out
