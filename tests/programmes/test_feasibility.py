@@ -111,7 +111,11 @@ def test_nothing_is_stored_unless_saved_then_private_link_and_consent(web: Web) 
         assert group.region_code == 16 and group.contact_person == "María Soto"
     # Analysts see the pipeline with contacts; field users (no personal data? they have it) too.
     analyst = web.login_as("analyst")
-    assert "María Soto" in analyst.get("/programmes/groups").text
+    pipeline = analyst.get("/programmes/groups").text
+    assert "María Soto" in pipeline and "Productores de Ránquil" in pipeline
+    assert "Programa Asociatividad Económica" in pipeline  # recommended for the group
+    field = web.login_as("field")
+    assert "Productores de Ránquil" in field.get("/programmes/groups").text
     assert web.client.get("/programmes/groups").status_code in (303, 401)
 
 

@@ -208,3 +208,16 @@ def for_cooperative(
         "lights": lights,
         "recommendations": items,
     }
+
+
+def for_group(session: Session, group: Any, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Recommendations for a pre-associative group (stage, region, members, purpose)."""
+    facts = {
+        "country": "CL",
+        "region": group.region_code,
+        "comuna": group.comuna_code,
+        "members": group.members_count,
+        "stage": "pre_associative",
+    }
+    purposes = [group.purpose] if group.purpose else []
+    return recommend(catalogue.list_instruments(session), facts, purposes, limit=limit)

@@ -228,6 +228,7 @@ def groups_page(
         "programmes/groups.html",
         {
             "groups": groups,
+            "recommended": {g.id: recommend.for_group(session, g, limit=3) for g in groups},
             "personal": can(principal, Permission.VIEW_PERSONAL_DATA),
             "label": label,
             "lang": language(request),
