@@ -113,7 +113,7 @@ def test_nothing_is_stored_unless_saved_then_private_link_and_consent(web: Web) 
     analyst = web.login_as("analyst")
     pipeline = analyst.get("/programmes/groups").text
     assert "María Soto" in pipeline and "Productores de Ránquil" in pipeline
-    assert "Programa Asociatividad Económica" in pipeline  # recommended for the group
+    assert "Red Asociativa" in pipeline  # recommended for the group
     field = web.login_as("field")
     assert "Productores de Ránquil" in field.get("/programmes/groups").text
     assert web.client.get("/programmes/groups").status_code in (303, 401)
