@@ -130,6 +130,8 @@ def import_file(
     by_name = {_key(i.name): i for i in instruments}
     agency_codes = _agency_codes()
     rows: list[dict[str, Any]] = []
+    pending: list[tuple[dict[str, Any], list[Problem], str | None, int, Any]] = []
+    original: dict[str, str] = {}
     try:
         with open_table(path) as table:
             headers = [_key(h) for h in table.headers]
@@ -175,16 +177,9 @@ def import_file(
                     )
 
                 record: dict[str, Any] = {"source_row": line}
+                tax_id = None
                 try:
                     tax_id = canonical_tax_id("CL", str(raw.get("rut") or ""))
-                    coop_id = session.scalar(
-                        select(Cooperative.id).where(
-                            Cooperative.tax_id == tax_id, Cooperative.merged_into_id.is_(None)
-                        )
-                    )
-                    if coop_id is None:
-                        bad("rut", "no cooperative with this RUT in the registry")
-                    record["cooperative_id"] = coop_id
                 except InvalidTaxId as exc:
                     bad("rut", f"not a valid RUT: {exc}")
                 instrument = None
@@ -242,13 +237,35 @@ def import_file(
                 record["amount_clp"] = amount
                 purpose = raw.get("purpose")
                 record["purpose"] = None if purpose in (None, "") else str(purpose).strip()
-                if found:
-                    report.rejected += 1
-                    report.problems.extend(found)
-                else:
-                    rows.append(record)
+                pending.append((record, found, tax_id, line, raw.get("rut")))
     except ReadError as exc:
         raise UptakeFileError(str(exc)) from None
+    # Match to the registry by tax id, a thousand at a time (not one query per row).
+    known = sorted({tax_id for _, _, tax_id, _, _ in pending if tax_id})
+    ids: dict[str, int] = {}
+    for start in range(0, len(known), 1000):
+        query = select(Cooperative.tax_id, Cooperative.id).where(
+            Cooperative.tax_id.in_(known[start : start + 1000]),
+            Cooperative.merged_into_id.is_(None),
+        )
+        ids.update({str(t): int(i) for t, i in session.execute(query)})
+    for record, found, tax_id, line, rut_value in pending:
+        if tax_id and tax_id not in ids:
+            found.append(
+                Problem(
+                    line,
+                    original.get("rut", "rut"),
+                    None if rut_value is None else str(rut_value),
+                    "no cooperative with this RUT in the registry",
+                    "rejected",
+                )
+            )
+        if found:
+            report.rejected += 1
+            report.problems.extend(sorted(found, key=lambda p: p.line))
+        else:
+            record["cooperative_id"] = ids[str(tax_id)]
+            rows.append(record)
     if dry_run or report.rejected:
         if report.rejected and not dry_run:
             run = UptakeRun(
