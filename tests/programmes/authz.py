@@ -98,6 +98,9 @@ CASES += [
     ),
     RouteCase("GET", "/programmes/uptake", STAFF),
     RouteCase(
+        "GET", "/api/v1/programmes/export?format=hsds", EVERYONE, route="/api/v1/programmes/export"
+    ),
+    RouteCase(
         "POST",
         "/programmes/uptake",
         STAFF,

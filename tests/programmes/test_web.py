@@ -164,6 +164,8 @@ def test_export_downloads(web: Web) -> None:
     assert hsds.status_code == 200 and len(hsds.json()["services"]) == 35
     assert web.client.get("/programmes/export?format=yaml").text.startswith("version: 1")
     assert web.client.get("/programmes/export?format=doc").status_code == 400
+    api = web.client.get("/api/v1/programmes/export?format=csv")
+    assert api.status_code == 200 and api.text.startswith("code,name,name_en,agency")
 
 
 def test_analyst_creates_and_edits_with_the_form(web: Web) -> None:

@@ -504,6 +504,14 @@ def api_list(principal: Principal = PUBLIC, session: Session = SESSION) -> JSONR
     )
 
 
+@api_router.get("/programmes/export")
+def api_export(
+    request: Request, principal: Principal = PUBLIC, session: Session = SESSION
+) -> Response:
+    """The catalogue as a file (?format=csv|xlsx|yaml|hsds), as ``/programmes/export``."""
+    return export_page(request, principal, session)
+
+
 @api_router.get("/programmes/matrix")
 def api_matrix(
     request: Request, principal: Principal = PUBLIC, session: Session = SESSION
