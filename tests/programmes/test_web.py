@@ -157,6 +157,7 @@ def test_uptake_api_and_coverage(web: Web) -> None:
     assert full["suppressed_below"] is None
     page = web.client.get("/programmes/coverage")
     assert page.status_code == 200 and "Brecha de focalización" in page.text
+    assert "Región del Maule" in page.text
 
 
 def test_export_downloads(web: Web) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ from asocia.db.models import Cooperative
 from asocia.db.models.programmes import PreAssociativeGroup, UptakeRun
 from asocia.programmes import catalogue, coverage, exchange, feasibility, matrix, recommend, uptake
 from asocia.programmes.labels import label, labels
-from asocia.programmes.rules import describe
+from asocia.programmes.rules import category_label, describe
 from asocia.programmes.series import series_of
 from asocia.registry.territory import territory
+from asocia.registry.vocabulary import vocabulary
 from asocia.web.deps import SESSION, get_settings, require
 from asocia.web.templating import environment, language, render
 
@@ -212,7 +214,29 @@ def coverage_page(
 ) -> Response:
     """Coverage of cooperatives by the instruments and the targeting gap (disclosure control)."""
     data = coverage.coverage(session, public_k=_public_k(request, principal))
+    lang = language(request)
+    names: dict[str, Callable[[Any], str]] = {
+        "region_code": lambda v: (
+            territory().regions[v].name if v in territory().regions else str(v)
+        ),
+        "legal_class": lambda v: vocabulary("legal_classes").label(v, lang),
+        "rural_class": lambda v: vocabulary("rural_classes").label(v, lang),
+        "diagnosis": lambda v: "{}: {}".format(
+            category_label(v.split(":")[0], lang), _LIGHTS[v.split(":")[1]][lang]
+        ),
+    }
+    for name, rows in data["by"].items():
+        for row in rows:
+            row["label"] = "—" if row["key"] is None else names[name](row["key"])
     return render(request, "programmes/coverage.html", {"c": data})
+
+
+_LIGHTS = {
+    "green": {"es": "verde", "en": "green"},
+    "yellow": {"es": "amarilla", "en": "yellow"},
+    "red": {"es": "roja", "en": "red"},
+    "insufficient_data": {"es": "sin datos suficientes", "en": "not enough data"},
+}
 
 
 @router.get("/programmes/groups")
