@@ -136,3 +136,17 @@ def test_api(web: Web) -> None:
         "/api/v1/feasibility", json=_all("0") | {"lang": "en"}, headers={"X-CSRF-Token": token}
     )
     assert result.json()["reading"] == "pre_associative"
+
+
+def test_the_page_in_english(web: Web) -> None:
+    from asocia.web.security import LANGUAGE_COOKIE
+
+    client = web.new_client()
+    client.cookies.set(LANGUAGE_COOKIE, "en")
+    page = client.get("/asociarse")
+    assert "Should we form a cooperative?" in page.text
+    assert "Shared need and purpose" in page.text
+    token = web.csrf(client)
+    result = client.post("/asociarse", data=_all("2") | {"csrf_token": token})
+    assert "Steps to form a cooperative in Chile" in result.text
+    assert "Ready to start the formal steps." in result.text

@@ -85,3 +85,17 @@ def test_find_by_id_or_rut(db: Database) -> None:
             found = recommend.find_cooperative(session, key)
             assert found is not None and found.id == coop_id, key
         assert recommend.find_cooperative(session, "11.111.111-2") is None
+
+
+def test_red_governance_points_to_organisational_strengthening(db: Database) -> None:
+    coop_id = add_coop(db, 76_200_005, legal_class="trabajo", members_total=8)
+    add_diagnosis(db, coop_id, weak_prefixes=("gob_",))
+    with db.session() as session:
+        coop = session.get(Cooperative, coop_id)
+        assert coop is not None
+        data = recommend.for_cooperative(session, coop)
+    assert data["lights"]["gobernanza"] == "red" and data["lights"]["gestion_financiera"] == "green"
+    first = data["recommendations"][0]
+    assert any(
+        "Luz roja en gobernanza → fortalecimiento organizacional" in w for w in first["why"]["es"]
+    )
