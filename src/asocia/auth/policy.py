@@ -49,6 +49,7 @@ class Permission(StrEnum):
     ENTER_INDICATOR_VALUES = "enter_indicator_values"  # enter and submit indicator values
     APPROVE_INDICATOR_VALUES = "approve_indicator_values"  # approve/return values, lock periods
     MANAGE_PARTNERSHIPS = "manage_partnerships"  # cooperation projects, IATI import
+    EDIT_PROGRAMMES = "edit_programmes"  # create, edit, retire and import support instruments
 
 
 _ALL = frozenset(Permission)

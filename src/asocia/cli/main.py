@@ -25,6 +25,7 @@ for _name in (
     "demo",
     "diagnosis",
     "stats",
+    "programmes",
     "strategy",
     "sessions",
     "indicators",

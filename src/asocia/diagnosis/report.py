@@ -18,6 +18,7 @@ from asocia.diagnosis import queries
 from asocia.diagnosis.instrument import localize
 from asocia.diagnosis.lights import TrafficLight
 from asocia.diagnosis.scoring import NodeResult
+from asocia.programmes.recommend import for_cooperative
 
 PRIORITY_QUESTIONS = 3
 """How many weak answers are named under each priority."""
@@ -118,6 +119,7 @@ def report_data(session: Session, diagnosis: Diagnosis, lang: str = "es") -> dic
                 for c in progress.changes
             ],
         },
+        "recommendations": for_cooperative(session, coop, limit=5)["recommendations"],
         "benchmark": {
             "available": benchmark.available,
             "peers": benchmark.peers,
@@ -267,4 +269,9 @@ def render_pdf(data: dict[str, Any], lang: str = "es") -> bytes:
     for item in bench["percentiles"]:
         value = "-" if item["percentile"] is None else f"{item['percentile']:.0f}"
         line(f"{item['label']}: {t['percentile']} {value}")
+    if data.get("recommendations"):
+        heading("Programas de apoyo recomendados" if lang == "es" else "Recommended programmes")
+        for r in data["recommendations"]:
+            why = "; ".join(r["why"][lang][1:])
+            line(f"- {r['instrument']['name']} ({r['instrument']['agency']}): {why}")
     return bytes(pdf.output())

@@ -41,6 +41,7 @@ CAPABILITIES = (
     "registry",
     "diagnosis",
     "stats",
+    "programmes",
     "monitoring",
     "partnerships",
 )

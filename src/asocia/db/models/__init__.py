@@ -26,7 +26,7 @@ __all__ = [
 
 # Capability modules register their tables on import; they are optional while a capability is
 # being built, so a missing module is not an error here.
-for _module in ("diagnosis", "stats", "monitoring", "partnerships"):
+for _module in ("diagnosis", "stats", "programmes", "monitoring", "partnerships"):
     try:
         __import__(f"asocia.db.models.{_module}")
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on which capabilities exist

@@ -1,7 +1,7 @@
 """monitoring and partnerships: strategy, plans, sessions, indicators; cooperation projects
 
 Revision ID: 0011_monitoring
-Revises: 0007_registry_editing
+Revises: 0010_programmes
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import asocia.db.base
 
 revision: str = "0011_monitoring"
-down_revision: str | None = "0007_registry_editing"
+down_revision: str | None = "0010_programmes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

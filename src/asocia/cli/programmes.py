@@ -1,0 +1,260 @@
+"""``asocia programmes``: the catalogue of support instruments, matrix, series, recommendations,
+uptake and coverage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from asocia.cli.common import console, fail, load_settings, open_database, print_json
+from asocia.programmes import catalogue, coverage, exchange, matrix, recommend, uptake
+from asocia.programmes.labels import label
+from asocia.programmes.series import series_of
+
+app = typer.Typer(
+    help="Programmes: catalogue of public support instruments, matrix, uptake and coverage.",
+    no_args_is_help=True,
+)
+uptake_app = typer.Typer(help="Uptake: who received which instrument.", no_args_is_help=True)
+app.add_typer(uptake_app, name="uptake")
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:+.1f} %"
+
+
+@app.command("list")
+def list_command(
+    as_json: bool = JSON,
+    retired: bool = typer.Option(False, "--retired", help="Include retired instruments."),
+) -> None:
+    """List the instruments of the catalogue (agency, stages, purposes, support types)."""
+    db = open_database()
+    with db.session() as session:
+        items = [
+            catalogue.to_dict(i)
+            for i in catalogue.list_instruments(session, include_retired=retired)
+        ]
+    if as_json:
+        print_json(items)
+        return
+    table = Table("id", "agency", "name", "stages", "purposes", "support")
+    for i in items:
+        table.add_row(
+            str(i["id"]),
+            i["agency"],
+            i["name"],
+            ", ".join(label("stage", s) for s in i["stages"]),
+            ", ".join(label("purpose", p) for p in i["purposes"]),
+            ", ".join(label("support_type", s) for s in i["support_types"]),
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(key: str = typer.Argument(..., help="Id, code or name."), as_json: bool = JSON) -> None:
+    """Show one instrument with its eligibility rule, series and provenance."""
+    db = open_database()
+    with db.session() as session:
+        found = catalogue.find(session, key)
+        if found is None:
+            fail(f"no instrument {key!r}")
+        data = catalogue.to_dict(found)
+    if as_json:
+        print_json(data)
+        return
+    from asocia.programmes.rules import describe
+
+    for name, value in data.items():
+        if name == "eligibility":
+            value = describe(value, "es")
+        console.print(f"[bold]{name}[/]: {value}", highlight=False)
+
+
+@app.command("import")
+def import_command(
+    path: Path = typer.Argument(..., help="CSV, XLSX or YAML catalogue file."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate only; write nothing."),
+    as_json: bool = JSON,
+) -> None:
+    """Import instruments (create or update by code, with history); all or nothing."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            result = exchange.import_file(session, path, username="cli", dry_run=dry_run)
+    except catalogue.CatalogueError as exc:
+        if as_json:
+            print_json({"ok": False, "problems": [p.as_dict() for p in exc.problems]})
+        else:
+            for problem in exc.problems:
+                console.print(str(problem), highlight=False)
+        fail(f"{len(exc.problems)} problem(s) in {path.name}; nothing was imported", code=1)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(
+            f"read {result['read']}, created {result['created']}, updated {result['updated']}, "
+            f"unchanged {result['unchanged']}" + (" (dry run)" if dry_run else "")
+        )
+
+
+@app.command("export")
+def export_command(
+    fmt: str = typer.Option(..., "--format", help="csv, xlsx, yaml or hsds."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    retired: bool = typer.Option(False, "--retired", help="Include retired instruments."),
+) -> None:
+    """Export the catalogue as CSV, XLSX, YAML or Open Referral HSDS 3.0 (JSON)."""
+    if fmt not in exchange.FORMATS:
+        fail(f"unknown format {fmt!r}; expected one of {', '.join(exchange.FORMATS)}")
+    db = open_database()
+    with db.session() as session:
+        items = catalogue.list_instruments(session, include_retired=retired)
+        exchange.export(session, items, fmt, out)
+    console.print(f"{len(items)} instruments written to {out}")
+
+
+@app.command("matrix")
+def matrix_command(
+    as_json: bool = JSON,
+    by: str | None = typer.Option(None, "--by", help="Third axis: support_type or region."),
+    out: Path | None = typer.Option(None, "--out", help="Write the matrix as .csv or .xlsx."),
+) -> None:
+    """The stage × purpose matrix: instruments and agencies per cell, overlaps and gaps."""
+    db = open_database()
+    with db.session() as session:
+        try:
+            result = matrix.build(catalogue.list_instruments(session), by)
+        except ValueError as exc:
+            fail(str(exc))
+    if out:
+        if out.suffix.lower() == ".xlsx":
+            matrix.to_xlsx(result, out)
+        else:
+            out.write_text(matrix.to_csv(result), encoding="utf-8")
+    if as_json:
+        print_json(result)
+        return
+    table = Table("stage", "purpose", "instruments", "agencies", "overlaps")
+    for c in result["cells"]:
+        table.add_row(
+            label("stage", c["stage"]),
+            label("purpose", c["purpose"]),
+            str(len(c["instruments"])),
+            ", ".join(c["agencies"]) or "— (gap)",
+            "; ".join(f"{k}: {', '.join(v)}" for k, v in c["overlaps"].items()),
+        )
+    console.print(table)
+    console.print(f"{len(result['overlaps'])} overlaps, {len(result['gaps'])} gaps")
+
+
+@app.command("series")
+def series_command(
+    key: str = typer.Argument(..., help="Instrument id, code or name."), as_json: bool = JSON
+) -> None:
+    """Yearly budget and beneficiaries with growth over the whole series and CAGR."""
+    db = open_database()
+    with db.session() as session:
+        found = catalogue.find(session, key)
+        if found is None:
+            fail(f"no instrument {key!r}")
+        data = series_of(found)
+    if as_json:
+        print_json(data)
+        return
+    table = Table("year", "budget (CLP)", "beneficiaries")
+    for year, budget, count, estimated in zip(
+        data["years"], data["budget_clp"], data["beneficiaries"], data["estimated"], strict=True
+    ):
+        table.add_row(
+            f"{year}{'*' if estimated else ''}",
+            "—" if budget is None else f"{budget:,.0f}".replace(",", "."),
+            "—" if count is None else str(count),
+        )
+    console.print(table)
+    console.print(
+        f"budget {_pct(data['budget_growth'])} (CAGR {_pct(data['budget_cagr'])}), "
+        f"beneficiaries {_pct(data['beneficiaries_growth'])} "
+        f"(CAGR {_pct(data['beneficiaries_cagr'])})"
+    )
+
+
+@app.command("recommend")
+def recommend_command(
+    key: str = typer.Argument(..., help="Cooperative id or RUT."), as_json: bool = JSON
+) -> None:
+    """Instruments a cooperative may use, ranked by stage, purpose and diagnosis, with why."""
+    db = open_database()
+    with db.session() as session:
+        coop = recommend.find_cooperative(session, key)
+        if coop is None:
+            fail(f"no cooperative {key!r}")
+        data = recommend.for_cooperative(session, coop)
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"[bold]{data['cooperative']['name']}[/] ({label('stage', data['stage'])})")
+    for item in data["recommendations"]:
+        console.print(
+            f"{item['score']:>3}  {item['instrument']['name']} ({item['instrument']['agency']})",
+            highlight=False,
+        )
+        for why in item["why"]["es"]:
+            console.print(f"      · {why}", highlight=False)
+
+
+@uptake_app.command("import")
+def uptake_import(
+    path: Path = typer.Argument(..., help="Beneficiary list or Ley 19.862 transfers (CSV/XLSX)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate only; write nothing."),
+    as_json: bool = JSON,
+) -> None:
+    """Import who received which instrument, matched by RUT; nothing is written if a row fails."""
+    db = open_database()
+    try:
+        with db.session() as session:
+            report = uptake.import_file(session, path, username="cli", dry_run=dry_run)
+    except uptake.UptakeFileError as exc:
+        fail(str(exc))
+    data = report.as_dict()
+    if as_json:
+        print_json(data)
+    else:
+        for p in report.problems:
+            console.print(f"line {p.line}, {p.column} ({p.value!r}): {p.reason}", highlight=False)
+        console.print(
+            f"{report.shape}: read {report.read}, written {report.created}, "
+            f"rejected {report.rejected}" + (" (dry run)" if dry_run else "")
+        )
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("coverage")
+def coverage_command(
+    as_json: bool = JSON,
+    years: int = typer.Option(coverage.DEFAULT_YEARS, "--years", help="Window in years."),
+    public: bool = typer.Option(False, "--public", help="Apply disclosure control."),
+) -> None:
+    """Share of cooperatives reached (by region, class, rural class, light) and targeting gap."""
+    settings = load_settings()
+    db = open_database()
+    with db.session() as session:
+        data: dict[str, Any] = coverage.coverage(
+            session, years=years, public_k=settings.disclosure_k if public else None
+        )
+    if as_json:
+        print_json(data)
+        return
+    total = data["total"]
+    console.print(
+        f"{data['years'][0]}–{data['years'][1]}: {total['reached']} of {total['cooperatives']} "
+        f"cooperatives reached"
+    )
+    for gap in data["targeting_gap"]:
+        console.print(f"targeting gap {gap['category']}: {gap['count']} (of {gap['red']} red)")
