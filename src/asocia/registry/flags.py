@@ -20,8 +20,8 @@ from asocia.db.models.registry import Cooperative, CooperativeFlag
 
 _NON_CODE = re.compile(r"[^a-z0-9]+")
 _CODES = (
-    ("kept under its registry number", "invalid_tax_id"),
     ("tax id already used", "repeated_tax_id"),
+    ("kept under its registry number", "invalid_tax_id"),
     ("looks shifted", "shifted_row"),
     ("unknown comuna", "unknown_comuna"),
     ("unknown region", "unknown_region"),

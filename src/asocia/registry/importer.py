@@ -21,7 +21,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from asocia.db.base import utcnow
 from asocia.db.models.registry import CooperativeFlag, ImportRun
@@ -497,6 +497,21 @@ def _write_flags(writer: RegistryWriter, batch: Batch, ids: dict[int, int]) -> N
                 "created_at": writer.now,
             }
         )
+    if rows and not writer.was_empty:
+        # A flag already noted for the same value (open, or resolved by an analyst) is not
+        # added again when the same file is imported again.
+        flags = CooperativeFlag.__table__.c
+        known = {
+            tuple(row)
+            for row in writer.connection.execute(
+                select(flags.cooperative_id, flags.field, flags.code, flags.value).where(
+                    flags.cooperative_id.in_({r["cooperative_id"] for r in rows})
+                )
+            )
+        }
+        rows = [
+            r for r in rows if (r["cooperative_id"], r["field"], r["code"], r["value"]) not in known
+        ]
     if rows:
         writer.connection.execute(insert(CooperativeFlag.__table__), rows)
 

@@ -155,8 +155,22 @@ def _region(raw: Any) -> int:
     return found.code
 
 
+#: Country names registry files write instead of the ISO code (UK files name the nation).
+_COUNTRY_NAMES = {
+    "chile": "CL", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "reino unido": "GB",
+    "argentina": "AR", "bolivia": "BO", "brasil": "BR", "brazil": "BR", "colombia": "CO",
+    "ecuador": "EC", "mexico": "MX", "paraguay": "PY", "peru": "PE", "uruguay": "UY",
+    "venezuela": "VE", "espana": "ES", "spain": "ES", "italia": "IT", "italy": "IT",
+    "france": "FR", "francia": "FR", "portugal": "PT", "ireland": "IE", "irlanda": "IE",
+}  # fmt: skip
+
+
 def _country(raw: Any) -> str:
     text = str(raw).strip().upper()
+    named = _COUNTRY_NAMES.get(fold(text))
+    if named is not None:
+        return named
     if len(text) != 2 or not text.isalpha():
         raise _Invalid("not an ISO 3166-1 two-letter country code")
     return text
