@@ -513,7 +513,7 @@ def _write_flags(writer: RegistryWriter, batch: Batch, ids: dict[int, int]) -> N
             r for r in rows if (r["cooperative_id"], r["field"], r["code"], r["value"]) not in known
         ]
     if rows:
-        writer.connection.execute(insert(CooperativeFlag.__table__), rows)
+        writer.connection.execute(insert(CooperativeFlag), rows)
 
 
 def _apply(
