@@ -298,3 +298,16 @@ def _rut(body: int) -> str:
 
 def test_fold_of_sii_headers() -> None:
     assert fold("sii_tramo_ventas") == "sii tramo ventas"
+
+
+def test_daes_panel_read_in_a_second_process_gives_the_same_result(
+    tmp_path: Path, db: Database
+) -> None:
+    path = tmp_path / "daes.xlsx"
+    daes_panel(path, 120, banner=True)
+    alone = import_file(db, path, dry_run=True, today=_TODAY, parallel=False, batch_size=50)
+    shared = import_file(db, path, dry_run=True, today=_TODAY, parallel=True, batch_size=50)
+    assert alone.summary() == shared.summary()
+    assert sorted(p.as_dict().items() for p in alone.problems) == sorted(
+        p.as_dict().items() for p in shared.problems
+    )
