@@ -156,9 +156,22 @@ def _header_score(cells: Sequence[Any]) -> tuple[int, int]:
 
 
 def is_totals_row(cells: Sequence[Any]) -> bool:
-    """A ``TOTAL`` row: one of its first cells says so."""
-    texts = [str(c).strip() for c in cells if c not in (None, "")][:3]
-    return any(fold(t) in _TOTALS for t in texts)
+    """A ``TOTAL`` row: one of its first three non-empty cells says so.
+
+    Runs on every row: only short text cells starting with ``t`` or ``s`` are folded.
+    """
+    seen = 0
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if cell.__class__ is str and len(cell) <= 20:
+            text = cell.strip()
+            if text[:1] in "TtSs" and text and fold(text) in _TOTALS:
+                return True
+        seen += 1
+        if seen == 3:
+            return False
+    return False
 
 
 def _split_header(
@@ -241,7 +254,7 @@ def _open_csv(path: Path, header_row: int | None = None) -> Iterator[Table]:
                 for cells in reader:
                     start = previous + 1
                     previous = reader.line_num
-                    if cells and any(c.strip() for c in cells):
+                    if any(cells):
                         yield start, cells
             except csv.Error as exc:
                 raise ReadError(f"{path.name}, line {previous + 1}: {exc}") from None
