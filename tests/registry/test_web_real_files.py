@@ -101,3 +101,9 @@ def test_correction_queue_page(web: Web, tmp_path: Path) -> None:
     shifted = analyst.get("/registry/corrections", params={"code": "shifted_row"})
     assert shifted.text.count("/edit") == len(panel.shifted_lines)
     assert "parece desplazada" in shifted.text
+    run_id = analyst.get("/api/v1/registry/imports").json()[0]["id"]
+    run_page = analyst.get(f"/registry/imports/{run_id}")
+    assert f"/registry/corrections?run={run_id}" in run_page.text
+    of_run = analyst.get("/registry/corrections", params={"run": run_id})
+    assert of_run.text.count("/edit") == page.text.count("/edit")
+    assert analyst.get("/registry/corrections", params={"run": run_id + 1}).text.count("/edit") == 0

@@ -515,11 +515,12 @@ def corrections_page(
     code = (params.get("code") or "").strip() or None
     try:
         page = max(1, int(params.get("page") or 1))
+        run = int(params["run"]) if params.get("run") else None
     except ValueError:
-        page = 1
+        page, run = 1, None
     queue = open_flags(
         session,
-        FlagFilters(field=field, code=code),
+        FlagFilters(field=field, code=code, import_run_id=run),
         limit=CORRECTIONS_PAGE,
         offset=(page - 1) * CORRECTIONS_PAGE,
     )
@@ -532,6 +533,7 @@ def corrections_page(
             "field": field or "",
             "code": code or "",
             "page": page,
+            "run": run,
             "reason": _reason(request),
         },
     )
