@@ -311,3 +311,30 @@ def test_daes_panel_read_in_a_second_process_gives_the_same_result(
     assert sorted(p.as_dict().items() for p in alone.problems) == sorted(
         p.as_dict().items() for p in shared.problems
     )
+
+
+def test_statistics_by_country_and_filtered_to_one(tmp_path: Path, db: Database) -> None:
+    from asocia.stats.engine import Filters
+
+    daes = tmp_path / "daes.xlsx"
+    panel = daes_panel(daes, 40)
+    uk = tmp_path / "uk.csv"
+    facts = uk_file(uk, 20)
+    mapping = tmp_path / "uk.yaml"
+    mapping.write_text(UK_MAPPING, "utf-8")
+    import_file(db, daes, today=_TODAY)
+    import_file(db, uk, mapping=Mapping.load(mapping), today=_TODAY)
+    with db.session() as session:
+        engine = StatsEngine(session, uf_clp=UF)
+        by_country = {
+            key["country"]: value["cooperatives"]
+            for key, value in engine.grouped(
+                ["country"], ["cooperatives"], population="registered"
+            ).keyed()
+        }
+        gb = engine.grouped(
+            ["region"], ["cooperatives"], Filters.of({"country": ["GB"]}), "registered"
+        )
+        gb_regions = {key["region"]: value["cooperatives"] for key, value in gb.keyed()}
+    assert by_country == {"CL": panel.rows, "GB": facts["rows"]}
+    assert gb_regions == {None: facts["rows"]}  # no Chilean region for a British co-op
