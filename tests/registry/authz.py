@@ -99,6 +99,7 @@ CASES = [
         route="/registry/import/{token}/confirm",
     ),
     RouteCase("GET", "/registry/duplicates", STAFF),
+    RouteCase("GET", "/registry/corrections", STAFF),
     RouteCase(
         "POST",
         "/registry/{coop}/ilo-type",

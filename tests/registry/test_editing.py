@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from asocia.auth import accounts
-from asocia.db.models.registry import CooperativeChange
+from asocia.db.models.registry import CooperativeChange, CooperativeFlag
 from asocia.db.session import Database
-from asocia.registry import editing
+from asocia.registry import editing, flags
 from asocia.registry.importer import import_file
 from asocia.registry.store import Actor
 from tests.conftest import Web
@@ -299,3 +299,38 @@ def test_web_form_refuses_a_stale_version_and_shows_field_errors(web: Web) -> No
     with web.db.session() as session:
         record = editing.current_record(session, coop_id)
     assert (record["trade_name"], record["version"]) == ("Aromos", 2)
+
+
+def test_editing_a_flagged_field_clears_it_from_the_correction_queue(db: Database) -> None:
+    """Issue 9's correction queue meets issue 10's edit form: fixing a value resolves its flag."""
+    coop_id = _create(db, comuna="Chillán", members_total="10", members_women="4")
+    with db.session() as session:
+        flags.add_flags(
+            session,
+            [
+                {"cooperative_id": coop_id, "field": field, "code": code, "value": value,
+                 "reason": reason, "import_run_id": None, "line": 7}
+                for field, code, value, reason in (
+                    ("comuna", "unknown_comuna", "CHILLAN VIEJO (EX)", "unknown comuna"),
+                    ("members_women", "members", "40", "members by sex exceed the total"),
+                    ("legal_name", "other", "X", "kept as given"),
+                )
+            ],
+        )
+    with db.session() as session:
+        version = editing.current_record(session, coop_id)["version"]
+        editing.edit_cooperative(
+            session, coop_id, {"comuna": "Chillán Viejo", "members_total": "12"},
+            version=version, actor=ANA,
+        )  # fmt: skip
+    with db.session() as session:
+        queue = flags.open_flags(session, flags.FlagFilters(cooperative_id=coop_id))
+        left = [flag["field"] for item in queue["items"] for flag in item["flags"]]
+        resolved = session.scalars(
+            select(CooperativeFlag.resolved_by_username).where(
+                CooperativeFlag.resolved_at.is_not(None)
+            )
+        ).all()
+    # comuna fixed, members_women checked again with the new total; the name was not touched
+    assert left == ["legal_name"]
+    assert resolved == ["ana", "ana"]

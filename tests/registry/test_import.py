@@ -362,15 +362,18 @@ def test_country_column_and_other_validators(db: Database, files: Files) -> None
             [
                 ["CO", "213.123.432-1", "Cooperativa Colombiana"],
                 ["AR", "20-26756539-4", "Cooperativa Argentina"],
-                ["Chile", "76.086.428-5", "Mal país"],
+                ["Chile", "76.086.428-5", "País escrito con su nombre"],
+                ["Narnia", "76.086.428-5", "Mal país"],
             ],
             header=header,
         ),
     )
-    assert (result.created, result.rejected) == (1, 2)
+    assert (result.created, result.rejected) == (2, 2)
     with db.session() as s:
-        coop = s.execute(select(Cooperative)).scalar_one()
+        coop = s.execute(select(Cooperative).where(Cooperative.country == "CO")).scalar_one()
         assert (coop.country, coop.tax_id) == ("CO", "2131234321")
+        named = s.execute(select(Cooperative).where(Cooperative.country == "CL")).scalar_one()
+        assert named.tax_id == "76086428-5"  # a known country name reads as its code
 
 
 def _dv(body: int) -> str:

@@ -17,6 +17,7 @@ REGISTRY_TABLES = {
     "registry_import_problems",
     "registry_changes",
     "registry_duplicate_decisions",
+    "registry_flags",
 }
 
 

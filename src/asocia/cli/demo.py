@@ -5,11 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from sqlalchemy import func, select
 
-from asocia.cli.common import console, load_settings, open_database, print_json, progress
+from asocia.cli.common import console, fail, load_settings, open_database, print_json, progress
+from asocia.db.models.registry import Cooperative
 from asocia.registry import synthetic
 from asocia.registry.synthetic_files import write_files
 from asocia.stats.summary import warm as warm_statistics_summary
+
+#: The sizes the synthetic registry is calibrated for.
+MIN_COOPERATIVES, MAX_COOPERATIVES = 100, 1_000_000
+
+
+def _check_size(cooperatives: int) -> None:
+    if not MIN_COOPERATIVES <= cooperatives <= MAX_COOPERATIVES:
+        fail(
+            f"--cooperatives must be between {MIN_COOPERATIVES:,} and {MAX_COOPERATIVES:,} "
+            f"(got {cooperatives:,})"
+        )
+
 
 app = typer.Typer(
     help="Synthetic demonstration data calibrated to Chile's cooperative registry.",
@@ -28,8 +42,17 @@ def demo(
     """Load a synthetic registry into the database (`asocia demo files` writes files instead)."""
     if ctx.invoked_subcommand is not None:
         return
+    _check_size(cooperatives)
     settings = load_settings()
     db = open_database()
+    if not if_empty:
+        with db.session() as session:
+            existing = session.scalar(select(func.count()).select_from(Cooperative)) or 0
+        if existing:
+            fail(
+                f"the registry already has {existing:,} cooperatives: the demo loads only into "
+                "an empty registry (use --if-empty to skip quietly)"
+            )
     with progress(transient=True, disable=as_json) as bar:
         task = bar.add_task("demo registry", total=cooperatives)
         written = synthetic.load(
@@ -61,10 +84,19 @@ def files(
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
 ) -> None:
     """Write the synthetic registry as offices publish it (cp1252 CSV, XLSX) with broken rows."""
+    _check_size(cooperatives)
+    unknown = [f for f in fmt if f not in ("csv", "xlsx")]
+    if unknown:
+        fail(f"unknown format {unknown[0]!r} (csv or xlsx)")
+    if not 0 <= broken <= 1:
+        fail("--broken must be a share between 0 and 1")
     settings = load_settings()
-    manifest = write_files(
-        cooperatives, out, seed, formats=fmt, broken_share=broken, uf_clp=settings.uf_clp
-    )
+    try:
+        manifest = write_files(
+            cooperatives, out, seed, formats=fmt, broken_share=broken, uf_clp=settings.uf_clp
+        )
+    except OSError as exc:
+        fail(f"cannot write into {out}: {exc.strerror or exc}")
     if as_json:
         print_json(manifest)
         return

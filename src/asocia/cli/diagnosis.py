@@ -160,7 +160,9 @@ def cooperative_choices(session: Any, region: int | None = None) -> list[Coopera
 
 @app.command("import")
 def import_command(
-    path: Path = typer.Argument(..., help="ODK Central or KoboToolbox export (.csv/.xlsx)."),
+    path: Path = typer.Argument(
+        ..., help="ODK Central or KoboToolbox export (.csv, .xlsx, or ODK Central's .zip)."
+    ),
     instrument_spec: str | None = typer.Option(
         None,
         "--instrument",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import getpass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ from asocia.registry import queries
 from asocia.registry.columns import Mapping, MappingError
 from asocia.registry.export import FORMATS
 from asocia.registry.export import export as export_registry
+from asocia.registry.flags import FlagFilters, open_flags
 from asocia.registry.importer import ImportFailed, import_file
 from asocia.registry.readers import ReadError
 from asocia.registry.store import Actor, MergeError, merge_cooperatives
+from asocia.registry.validation import Problem
 from asocia.stats.summary import warm as warm_statistics_summary
 
 app = typer.Typer(
@@ -42,6 +45,9 @@ def import_(
     country: str | None = typer.Option(None, "--country", help="Default country (ISO code)."),
     mapping: Path | None = typer.Option(None, "--mapping", help="Column mapping YAML file."),
     sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
+    header_row: int | None = typer.Option(
+        None, "--header-row", help="Line (CSV) or row (XLSX) of the header (default: detected)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and count; write nothing."),
     report: Path | None = typer.Option(None, "--report", help="Write every problem to a CSV."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -51,8 +57,29 @@ def import_(
         overrides = Mapping.load(mapping) if mapping else None
     except MappingError as exc:
         fail(str(exc))
+    if header_row is not None:
+        if header_row < 1:
+            fail("--header-row must be a line number (1 or more)")
+        overrides = overrides or Mapping()
+        overrides.header_row = header_row
     settings = load_settings()
     db = open_database()
+    report_file = None
+    report_writer = None
+    if report:
+        try:
+            report_file = report.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"cannot write the report {report}: {exc.strerror or exc}")
+        report_writer = csv.writer(report_file)
+        report_writer.writerow(["line", "column", "value", "reason", "outcome"])
+
+    def write_problems(problems: Sequence[Problem]) -> None:
+        if report_writer is not None:
+            report_writer.writerows(
+                [p.line, p.column or "", p.value or "", p.reason, p.outcome] for p in problems
+            )
+
     with progress(transient=True, disable=as_json) as bar:
         task = bar.add_task(f"importing {file.name}", total=None)
 
@@ -70,20 +97,18 @@ def import_(
                 actor=_actor(),
                 uf_clp=settings.uf_clp,
                 progress=report_progress,
+                problem_sink=write_problems,
             )
         except ReadError as exc:
             fail(str(exc))
         except ImportFailed as exc:
             fail(str(exc), code=1)
+        finally:
+            if report_file is not None:
+                report_file.close()
         if not dry_run and (result.created or result.updated):
             bar.update(task, description="updating the statistics summary")
             warm_statistics_summary(db, uf_clp=settings.uf_clp)
-    if report:
-        with report.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["line", "column", "value", "reason", "outcome"])
-            for p in result.problems:
-                writer.writerow([p.line, p.column or "", p.value or "", p.reason, p.outcome])
     if as_json:
         print_json(
             {
@@ -120,9 +145,16 @@ def export(
     """Export the registry (with --public: without contacts or extra attributes)."""
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    if not out.parent.is_dir():
+        fail(f"cannot write {out}: no directory {out.parent}")
+    if out.is_dir():
+        fail(f"cannot write {out}: it is a directory")
     db = open_database()
-    with db.session() as session:
-        count = export_registry(session, OPERATOR, out, fmt=fmt, public=public)
+    try:
+        with db.session() as session:
+            count = export_registry(session, OPERATOR, out, fmt=fmt, public=public)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
     console.print(f"{count:,} cooperatives written to {out}" + (" (public)" if public else ""))
 
 
@@ -231,3 +263,39 @@ def merge(
         print_json(result)
     else:
         console.print(f"{other} merged into {keep}")
+
+
+@app.command()
+def corrections(
+    field: str | None = typer.Option(None, "--field", help="Only flags on this field."),
+    code: str | None = typer.Option(None, "--code", help="Only this kind (e.g. invalid_tax_id)."),
+    run: int | None = typer.Option(None, "--run", help="Only flags of this import run."),
+    limit: int = typer.Option(50, "--limit", help="Cooperatives to show."),
+    offset: int = typer.Option(0, "--offset", help="Cooperatives to skip."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The correction queue: open flags of kept cooperatives, by cooperative, with reasons."""
+    db = open_database()
+    with db.session() as session:
+        queue = open_flags(
+            session,
+            FlagFilters(field=field, code=code, import_run_id=run),
+            limit=limit,
+            offset=offset,
+        )
+    if as_json:
+        print_json(queue)
+        return
+    for item in queue["items"]:
+        key = item["tax_id"] or item["registry_number"] or "-"
+        console.print(f"{item['id']:>8}  {key:<12}  {item['legal_name']}", highlight=False)
+        for flag in item["flags"]:
+            value = f" [{flag['value']}]" if flag["value"] else ""
+            console.print(
+                f"          {flag['field']}: {flag['reason']}{value} (line {flag['line']})",
+                highlight=False,
+            )
+    console.print(
+        f"{queue['count']:,} open flags on {queue['cooperatives']:,} cooperatives; "
+        "edit a cooperative at /registry/ID/edit to resolve its flags"
+    )

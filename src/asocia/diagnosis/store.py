@@ -308,36 +308,40 @@ class ImportSummary:
 
 
 def resolve_cooperatives(session: Session, names: Iterable[str]) -> dict[str, int]:
-    """Map the cooperative values of submissions (tax id, or ``reg-<number>``) to ids."""
-    wanted = set(names)
-    by_tax: dict[str, str] = {}
-    by_registry: dict[str, str] = {}
-    for value in wanted:
+    """Map the cooperative values of submissions (tax id, or ``reg-<number>``) to ids.
+
+    Every spelling of one key resolves (``74.167.324-K`` and ``74167324-k`` in one export),
+    and the answer does not depend on the order of ``names``.
+    """
+    by_tax: dict[str, list[str]] = {}
+    by_registry: dict[str, list[str]] = {}
+    for value in sorted(set(names)):
         if value.lower().startswith(REGISTRY_PREFIX):
-            by_registry[value[len(REGISTRY_PREFIX) :].strip()] = value
+            by_registry.setdefault(value[len(REGISTRY_PREFIX) :].strip(), []).append(value)
             continue
         try:
-            by_tax[canonical_tax_id("CL", value)] = value
+            by_tax.setdefault(canonical_tax_id("CL", value), []).append(value)
         except InvalidTaxId:
-            by_tax[value.strip()] = value
-        by_registry.setdefault(value.strip(), value)
+            by_tax.setdefault(value.strip(), []).append(value)
+        by_registry.setdefault(value.strip(), []).append(value)
     found: dict[str, int] = {}
     merged: dict[int, int] = {}
     for column, lookup in (
         (Cooperative.tax_id, by_tax),
         (Cooperative.registry_number, by_registry),
     ):
-        keys = list(lookup)
+        keys = sorted(lookup)
         for start in range(0, len(keys), 500):
             rows = session.execute(
-                select(Cooperative.id, column, Cooperative.merged_into_id).where(
-                    column.in_(keys[start : start + 500])
-                )
+                select(Cooperative.id, column, Cooperative.merged_into_id)
+                .where(column.in_(keys[start : start + 500]))
+                .order_by(Cooperative.id)
             )
             for coop_id, key, merged_into in rows:
                 if key is None:
                     continue
-                found.setdefault(lookup[key], coop_id)
+                for value in lookup[key]:
+                    found.setdefault(value, coop_id)
                 if merged_into is not None:
                     merged[coop_id] = merged_into
     # A cooperative merged into another lives on as the one it was merged into.

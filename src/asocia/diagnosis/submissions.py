@@ -33,6 +33,11 @@ from asocia.diagnosis.xlsform import (
 )
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+# Dates as Spanish Excel writes them when it saves a CSV again: 26-06-2025, 26/06/2025 10:15.
+_DMY = re.compile(
+    r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
 _SPLIT = re.compile(r"[-/.]")
 _GEO_PARTS = {"latitude": 0, "longitude": 1, "altitude": 2, "accuracy": 3, "precision": 3}
 _KOBO_GEO = re.compile(
@@ -88,10 +93,20 @@ class ParsedExport:
 # -- reading the table -----------------------------------------------------------------
 
 
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else cp1252: a Kobo CSV re-saved by Spanish Excel."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
 def _read_csv(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
-    text = data.decode("utf-8-sig")
+    text = _decode(data)
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = max((";", ",", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
@@ -114,9 +129,50 @@ def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
     return header, (list(r) for r in rows)
 
 
+def _zip_members(data: bytes) -> list[str] | None:
+    """The member names of a ZIP that is not an XLSX workbook, else None."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        return None
+    if "[Content_Types].xml" in names:
+        return None  # an XLSX workbook
+    return names
+
+
+def _read_zip(data: bytes, names: list[str]) -> tuple[list[str], Iterator[list[object]]]:
+    """ODK Central's full download: the submissions' CSV and one CSV per repeat group.
+
+    The main table is the CSV without a ``PARENT_KEY`` column (repeat tables have one);
+    asocia's forms have no repeat groups, so repeat tables are not read.
+    """
+    import zipfile
+
+    csvs = sorted(
+        (n for n in names if n.lower().endswith(".csv") and not n.startswith("__MACOSX")),
+        key=lambda n: (n.count("/"), len(n), n),
+    )
+    if not csvs:
+        raise ExportError("the .zip holds no CSV file (ODK Central's download holds one)")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in csvs:
+            header, rows = _read_csv(archive.read(member))
+            if "PARENT_KEY" not in header:
+                return header, rows
+    raise ExportError("the .zip holds only repeat tables (every CSV has a PARENT_KEY column)")
+
+
 def read_table(data: bytes, name: str) -> tuple[list[str], Iterator[list[object]]]:
-    """Header and rows of a CSV or XLSX export (decided by content, then by name)."""
-    if data[:2] == b"PK" or name.lower().endswith(".xlsx"):
+    """Header and rows of a CSV, XLSX or ODK Central .zip export (by content, then name)."""
+    if data[:2] == b"PK":
+        members = _zip_members(data)
+        if members is not None:
+            return _read_zip(data, members)
+        return _read_xlsx(data)
+    if name.lower().endswith(".xlsx"):
         return _read_xlsx(data)
     return _read_csv(data)
 
@@ -170,10 +226,17 @@ def _as_date(value: object) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
+        pass
+    match = _DMY.match(text)
+    if match:
         try:
-            return _from_serial(float(text)).date()
+            return date(int(match["y"]), int(match["m"]), int(match["d"]))
         except ValueError:
             raise ValueError(f"not a date: {text!r}") from None
+    try:
+        return _from_serial(float(text)).date()
+    except ValueError:
+        raise ValueError(f"not a date: {text!r}") from None
 
 
 def _as_datetime(value: object) -> datetime | None:
@@ -187,7 +250,27 @@ def _as_datetime(value: object) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        return None
+        pass
+    match = _DMY.match(text)
+    if match:
+        try:
+            return datetime(
+                int(match["y"]), int(match["m"]), int(match["d"]),
+                int(match["H"] or 0), int(match["M"] or 0), int(match["S"] or 0),
+            )  # fmt: skip
+        except ValueError:
+            return None
+    return None
+
+
+def _float(value: object) -> float:
+    """A number, with a decimal comma as Spanish Excel writes it (``-36,5648``)."""
+    if isinstance(value, int | float):
+        return float(value)
+    text = _text(value)
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    return float(text)
 
 
 def _text(value: object) -> str:
@@ -293,7 +376,7 @@ def _parse_row(
                     split.setdefault(column.name, set()).add(str(column.extra))
         elif column.kind == "geo" and not _blank(value):
             try:
-                geo[int(column.extra)] = float(_text(value))
+                geo[int(column.extra)] = _float(value)
             except ValueError:
                 problems.append(f"location: not a number {value!r}")
         else:
@@ -335,7 +418,7 @@ def _parse_row(
     location_text = values.pop(LOCATION_FIELD, None)
     if geo[0] is None and not _blank(location_text):
         try:
-            parts = [float(p) for p in _text(location_text).split()]
+            parts = [_float(p) for p in _text(location_text).split()]
             geo[: len(parts)] = parts[:4]
         except ValueError:
             problems.append(f"location: not a geopoint {location_text!r}")

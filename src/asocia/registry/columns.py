@@ -9,6 +9,11 @@ Headers are matched after folding (case, accents, punctuation ignored) against
       "Nombre Coop.": legal_name
       "Observaciones": ignore
       "Código interno": extra     # keep as an extra attribute (the default for unknown columns)
+    values:                # a column's values, by field, before they are read
+      legal_status: {Live: vigente, Dead: disuelta}
+    header_row: 3          # the header is on line (row) 3; by default it is detected
+    rubros:                # (rubro, subrubro) -> class, ILO type, ISIC (see data/daes_rubros.yaml)
+      - {rubro: Turismo, subrubro: "*", legal_class: servicios, ilo_type: worker, isic: I}
 
 Columns that match no field are kept as extra attributes of the cooperative, never dropped.
 """
@@ -64,6 +69,9 @@ FIELDS: dict[str, str] = {
     "phone": "contact",
     "address": "contact",
     "representative": "contact",
+    # The SII's sales band (tramo de ventas, 1–13) joined to DAES panels: gives the size class
+    # when the file has no sales amount; kept as the extra attribute of its column.
+    "sii_sales_band": "sii_band",
 }
 
 #: Fields holding personal data (stored in the contacts table, never exported publicly).
@@ -101,6 +109,10 @@ class Mapping:
     columns: dict[str, str] = field(default_factory=dict)
     country: str | None = None
     sheet: str | None = None
+    #: field → {folded value as written → value to read instead} (e.g. ``Live`` → ``vigente``)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    header_row: int | None = None
+    rubros: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> Mapping:
@@ -115,8 +127,10 @@ class Mapping:
     def from_dict(cls, data: Any, source: str = "mapping") -> Mapping:
         """Build from a parsed mapping (as in the YAML file or the web form)."""
         if not isinstance(data, dict):
-            raise MappingError(f"{source}: expected keys 'columns', 'country', 'sheet'")
-        unknown = set(data) - {"columns", "country", "sheet"}
+            raise MappingError(
+                f"{source}: expected keys 'columns', 'country', 'sheet', 'values', 'header_row'"
+            )
+        unknown = set(data) - {"columns", "country", "sheet", "values", "header_row", "rubros"}
         if unknown:
             raise MappingError(f"{source}: unknown keys {', '.join(sorted(unknown))}")
         columns = data.get("columns") or {}
@@ -129,10 +143,35 @@ class Mapping:
                 raise MappingError(f"{source}: column {header!r} maps to unknown field {target!r}")
             cleaned[fold(str(header))] = target
         country = data.get("country")
+        values = data.get("values") or {}
+        if not isinstance(values, dict):
+            raise MappingError(f"{source}: 'values' must map fields to {{value: replacement}}")
+        value_maps: dict[str, dict[str, str]] = {}
+        for target, pairs in values.items():
+            if target not in FIELDS:
+                raise MappingError(f"{source}: 'values' names unknown field {target!r}")
+            if not isinstance(pairs, dict):
+                raise MappingError(f"{source}: values of {target!r} must map a value to another")
+            value_maps[str(target)] = {
+                fold(str(k)): "" if v is None else str(v) for k, v in pairs.items()
+            }
+        header_row = data.get("header_row")
+        if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
+            raise MappingError(f"{source}: 'header_row' must be a line number (1 or more)")
+        rubros = data.get("rubros") or []
+        if not isinstance(rubros, list) or not all(
+            isinstance(r, dict) and "rubro" in r and "legal_class" in r for r in rubros
+        ):
+            raise MappingError(
+                f"{source}: 'rubros' must be a list of {{rubro, subrubro, legal_class, ...}}"
+            )
         return cls(
             columns=cleaned,
             country=str(country).upper() if country else None,
             sheet=str(data["sheet"]) if data.get("sheet") else None,
+            values=value_maps,
+            header_row=header_row,
+            rubros=[{str(k): str(v) for k, v in r.items() if v is not None} for r in rubros],
         )
 
 

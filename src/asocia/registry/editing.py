@@ -26,6 +26,7 @@ from asocia.db.base import utcnow
 from asocia.db.models import Cooperative, CooperativeContact
 from asocia.db.models.registry import CooperativeChange, ImportRun
 from asocia.registry.columns import CONTACT_FIELDS, FIELDS, ColumnMap
+from asocia.registry.flags import resolve_flags
 from asocia.registry.store import Actor, RegistryWriter
 from asocia.registry.validation import BatchValidator
 
@@ -169,6 +170,20 @@ def input_value(current: Mapping[str, Any], name: str) -> str:
 def outputs_of(name: str) -> tuple[str, ...]:
     """The stored columns the value of field ``name`` decides."""
     return _OUTPUTS.get(name, (name,))
+
+
+def fixed_fields(changed: Mapping[str, Any]) -> list[str]:
+    """The fields whose import flags a write of ``changed`` (stored columns) resolves.
+
+    A field is fixed when its own column changed (``comuna`` by ``comuna_code``) or, since the
+    write passed validation, any field checked together with it (members by sex and total).
+    """
+    fields = set(changed)
+    fields |= {name for name, columns in _OUTPUTS.items() if columns[0] in changed}
+    for group in _GROUPS:
+        if fields & group:
+            fields |= group
+    return sorted(fields)
 
 
 def _normal(column: str, value: Any) -> Any:
@@ -399,9 +414,7 @@ def apply_changes(
             .values(comment=comment or None, proposed_by=proposed_by)
         )
     version = session.execute(select(COOPS.c.version).where(COOPS.c.id == cooperative_id)).scalar()
-    # Merge point (issue 9): clear the import flags of the fields just fixed, e.g.
-    # asocia.registry.flags.resolve_flags(session, cooperative_id, list(changed),
-    #                                     actor.user_id, actor.username)
+    resolve_flags(session, cooperative_id, fixed_fields(changed), actor.user_id, actor.username)
     return EditResult(cooperative_id, dict(changed), int(version or 0))
 
 

@@ -21,12 +21,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from asocia.db.base import utcnow
-from asocia.db.models.registry import ImportRun
+from asocia.db.models.registry import CooperativeFlag, ImportRun
 from asocia.db.session import Database
 from asocia.registry.columns import ColumnMap, Mapping, resolve_columns
+from asocia.registry.flags import flag_code
 from asocia.registry.parallel import worker_batches
 from asocia.registry.readers import ReadError, open_table
 from asocia.registry.store import (
@@ -35,14 +36,23 @@ from asocia.registry.store import (
     record_failed_run,
     start_import_run,
 )
-from asocia.registry.validation import REJECTED, Batch, BatchValidator, Problem
+from asocia.registry.validation import (
+    FLAGGED,
+    KEPT_BY_REGISTRY,
+    REJECTED,
+    Batch,
+    BatchValidator,
+    Problem,
+)
 
-#: How many problems an :class:`ImportResult` keeps in memory (all are stored with the run).
+#: How many problems an :class:`ImportResult` keeps in memory (all are stored with the run and
+#: all go to ``problem_sink``, which the CLI's ``--report`` writes).
 PROBLEMS_KEPT = 10_000
 BATCH_SIZE = 5_000
 PARALLEL_BYTES = 32 * 1024 * 1024
 
 Progress = Callable[[int, int | None, str | None], None]
+ProblemSink = Callable[[Sequence[Problem]], None]
 #: The progress message once every row is written: indexes are built and the run committed.
 SAVING = "saving: indexes and commit"
 
@@ -122,7 +132,8 @@ def preview(
     path: Path, *, mapping: Mapping | None = None, sheet: str | None = None, rows: int = 5
 ) -> dict[str, Any]:
     """The columns of a file as asocia understands them, and its first rows (for the wizard)."""
-    with open_table(path, sheet or (mapping.sheet if mapping else None)) as table:
+    header_row = mapping.header_row if mapping else None
+    with open_table(path, sheet or (mapping.sheet if mapping else None), header_row) as table:
         columns = resolve_columns(table.headers, mapping)
         sample = [
             ["" if v is None else str(v) for v in cells]
@@ -135,6 +146,8 @@ def preview(
             "delimiter": table.delimiter,
             "columns": columns.describe(),
             "rows": sample,
+            "header_row": table.header_row,
+            "notes": [p.as_dict() for p in table.notes],
             "problem": required_columns_missing(columns),
         }
 
@@ -154,6 +167,7 @@ def import_file(
     today: date | None = None,
     batch_size: int = BATCH_SIZE,
     parallel: bool | None = None,
+    problem_sink: ProblemSink | None = None,
 ) -> ImportResult:
     """Import a registry file (CSV, XLSX or JSON lines) into ``database``.
 
@@ -162,13 +176,16 @@ def import_file(
     all and :class:`ImportFailed` when writing failed (then nothing was written).
     ``parallel`` reads and validates in a second process while this one writes (by default for
     files of :data:`PARALLEL_BYTES` or more on a machine with several cores).
+    ``problem_sink`` receives every problem, batch by batch (``--report`` writes them all).
+    A mapping's ``header_row`` says on which line the header is (else it is detected).
     """
     started = time.perf_counter()
     actor = actor or Actor()
     country = (country or (mapping.country if mapping else None) or "CL").upper()
     sheet = sheet or (mapping.sheet if mapping else None)
     name = source_name or path.name
-    with open_table(path, sheet) as table:
+    header_row = mapping.header_row if mapping else None
+    with open_table(path, sheet, header_row) as table:
         columns = resolve_columns(table.headers, mapping)
         missing = required_columns_missing(columns)
         if missing:
@@ -180,7 +197,9 @@ def import_file(
             delimiter=table.delimiter,
             columns=columns.describe(),
         )
-        validator = BatchValidator(columns, country=country, uf_clp=uf_clp, today=today)
+        validator = BatchValidator(
+            columns, country=country, uf_clp=uf_clp, today=today, mapping=mapping
+        )
         # The cyclic garbage collector would re-scan every batch's rows and the growing key
         # maps again and again (a third of the time of a million-row import); the pipeline
         # makes no reference cycles, so it is paused for the import and restored after.
@@ -221,7 +240,9 @@ def import_file(
                         ),
                         validator,
                     )
-                _run(source, validator, writer, result, progress, table.size)
+                _run(source, validator, writer, result, progress, table.size, problem_sink)
+                # Banner rows above the header and totals rows: skipped, with a note each.
+                _keep_problems(result, writer, list(table.notes), problem_sink)
                 if dry_run:
                     session.rollback()
                 else:
@@ -260,6 +281,23 @@ def import_file(
     return result
 
 
+def _keep_problems(
+    result: ImportResult,
+    writer: RegistryWriter,
+    problems: list[Problem],
+    problem_sink: ProblemSink | None,
+) -> None:
+    if not problems:
+        return
+    result.problem_count += len(problems)
+    room = PROBLEMS_KEPT - len(result.problems)
+    if room > 0:
+        result.problems.extend(problems[:room])
+    writer.add_problems(problems)
+    if problem_sink is not None:
+        problem_sink(problems)
+
+
 BatchSource = Iterator[tuple[Batch, int, int]]  # (batch, rows in it, reader position)
 
 
@@ -288,6 +326,7 @@ def _run(
     result: ImportResult,
     progress: Progress | None,
     size: int,
+    problem_sink: ProblemSink | None = None,
 ) -> None:
     waiting = writing = 0.0
     mark = time.perf_counter()
@@ -296,13 +335,7 @@ def _run(
         waiting += now - mark
         _apply(writer, batch, result, validator)
         result.read += count
-        problems = batch.problems
-        if problems:
-            result.problem_count += len(problems)
-            room = PROBLEMS_KEPT - len(result.problems)
-            if room > 0:
-                result.problems.extend(problems[:room])
-            writer.add_problems(problems)
+        _keep_problems(result, writer, batch.problems, problem_sink)
         if progress is not None:
             progress(position, size or None, f"{result.read} rows read")
         mark = time.perf_counter()
@@ -382,6 +415,17 @@ def _reject_repeated_keys(batch: Batch, validator: BatchValidator, seen: SeenKey
         if tax_key is not None:
             first = known_tax.get(tax_key) or here_tax.get(tax_key)
             column, value = "tax_id", tax
+            if (
+                first is not None
+                and registry_key is not None
+                and known_reg.get(registry_key) is None
+                and here_reg.get(registry_key) is None
+            ):
+                # The same tax id on a row with another registry number: two co-ops, one of
+                # them with a wrong tax id. Keep this one under its registry number.
+                _drop_tax_id(batch, validator, i, tax, first)
+                tax_key = None
+                first = None
         if first is None and registry_key is not None:
             first = known_reg.get(registry_key) or here_reg.get(registry_key)
             column, value = "registry_number", registry
@@ -405,6 +449,73 @@ def _reject_repeated_keys(batch: Batch, validator: BatchValidator, seen: SeenKey
     seen.add("reg", list(here_reg.items()))
 
 
+def _drop_tax_id(
+    batch: Batch, validator: BatchValidator, i: int, tax: str | None, first: int
+) -> None:
+    header = validator.header("tax_id")
+    batch.values["tax_id"][i] = None
+    extras = batch.values.setdefault("extra", [None] * len(batch.lines))
+    extra = dict(extras[i] or {})
+    extra[header] = tax
+    extras[i] = extra
+    batch.problems.append(
+        Problem(
+            batch.lines[i],
+            header,
+            tax,
+            f"tax id already used on line {first} by a row with another registry number"
+            + KEPT_BY_REGISTRY,
+            FLAGGED,
+            "tax_id",
+        )
+    )
+    batch.flagged[i] = True
+
+
+def _write_flags(writer: RegistryWriter, batch: Batch, ids: dict[int, int]) -> None:
+    """One open flag per flagged problem of a kept row (the correction queue)."""
+    if not writer.write or not ids:
+        return
+    index = {line: i for i, line in enumerate(batch.lines)}
+    rows = []
+    for p in batch.problems:
+        if p.outcome != FLAGGED:
+            continue
+        i = index.get(p.line)
+        coop_id = ids.get(i) if i is not None else None
+        if coop_id is None:
+            continue
+        rows.append(
+            {
+                "cooperative_id": coop_id,
+                "field": (p.field or p.column or "")[:300],
+                "code": flag_code(p.reason),
+                "value": p.value,
+                "reason": p.reason,
+                "import_run_id": writer.import_run_id,
+                "line": p.line,
+                "created_at": writer.now,
+            }
+        )
+    if rows and not writer.was_empty:
+        # A flag already noted for the same value (open, or resolved by an analyst) is not
+        # added again when the same file is imported again.
+        flags = CooperativeFlag.__table__.c
+        known = {
+            tuple(row)
+            for row in writer.connection.execute(
+                select(flags.cooperative_id, flags.field, flags.code, flags.value).where(
+                    flags.cooperative_id.in_({r["cooperative_id"] for r in rows})
+                )
+            )
+        }
+        rows = [
+            r for r in rows if (r["cooperative_id"], r["field"], r["code"], r["value"]) not in known
+        ]
+    if rows:
+        writer.connection.execute(insert(CooperativeFlag), rows)
+
+
 def _apply(
     writer: RegistryWriter, batch: Batch, result: ImportResult, validator: BatchValidator
 ) -> None:
@@ -412,10 +523,11 @@ def _apply(
     keep = batch.keep
     if writer.was_empty:
         kept = [i for i, k in enumerate(keep) if k]
-        writer.create_columns(batch.values, kept)
+        created = writer.create_columns(batch.values, kept)
         result.created += len(kept)
         result.rejected += len(keep) - len(kept)
         result.flagged += sum(1 for i in kept if batch.flagged[i])
+        _write_flags(writer, batch, dict(zip(kept, created, strict=False)))
         return
     values = batch.values
     by_tax, by_registry = writer.existing(
@@ -438,6 +550,7 @@ def _apply(
         ],
     )
     new: list[int] = []
+    ids: dict[int, int] = {}
     changes: list[tuple[int, dict[str, Any], dict[str, Any], int | None]] = []
     for i, line in enumerate(batch.lines):
         if not keep[i]:
@@ -466,6 +579,7 @@ def _apply(
             new.append(i)
             continue
         record.pop("source_row", None)
+        ids[i] = current["id"]
         changed = writer.compare(record, current)
         if changed:
             # The old values as they are now; then ``current`` takes the new ones, so that a
@@ -477,7 +591,9 @@ def _apply(
         else:
             result.unchanged += 1
     writer.update_many(changes)
-    writer.create_columns(batch.values, new)
+    created = writer.create_columns(batch.values, new)
+    ids.update(zip(new, created, strict=False))
+    _write_flags(writer, batch, ids)
     result.created += len(new)
     result.rejected += keep.count(False)
     result.flagged += sum(1 for i, k in enumerate(keep) if k and batch.flagged[i])

@@ -48,9 +48,11 @@ def _produce(
 
     gc.disable()  # as in the importing process: no cycles, and the memos grow large
     try:
-        with open_table(path, sheet) as table:
+        with open_table(path, sheet, mapping.header_row if mapping else None) as table:
             columns = resolve_columns(table.headers, mapping)
-            validator = BatchValidator(columns, country=country, uf_clp=uf_clp, today=today)
+            validator = BatchValidator(
+                columns, country=country, uf_clp=uf_clp, today=today, mapping=mapping
+            )
             for chunk in _batches(table.rows, batch_size):
                 position = table.position()
                 if hungry.is_set():

@@ -3,6 +3,13 @@
 A reader never holds the whole file: it yields ``(line, cells)`` one row at a time, where
 ``line`` is the line (CSV, JSON lines) or row (XLSX) where the record starts, as a person sees it
 in a text editor or a spreadsheet.
+
+Offices' files are not always a header and rows: a title or banner ("MINISTERIO DE ECONOMÍA…",
+merged across the sheet) may come first, and a ``TOTAL`` row last. The header is the row among
+the first :data:`HEADER_SEARCH_ROWS` with the most known column names (or the row the caller
+names); rows above it and totals rows are skipped, each with a note (:attr:`Table.notes`).
+Text files may be UTF-8 (with or without BOM), cp1252, latin-1 or UTF-16 (Excel's "Unicode
+text").
 """
 
 from __future__ import annotations
@@ -14,8 +21,13 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from asocia.registry.columns import header_aliases
+from asocia.registry.names import fold
+from asocia.registry.validation import Problem
 
 # Fields of registry files can hold long addresses or notes; csv's default (128 KiB) is kept
 # generous but bounded, so one runaway quote does not swallow the file silently.
@@ -24,6 +36,10 @@ csv.field_size_limit(16 * 1024 * 1024)
 DELIMITERS = (";", ",", "\t", "|")
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 _SNIFF_CHUNK = 1 << 20
+#: How many rows from the top are searched for the header row.
+HEADER_SEARCH_ROWS = 30
+SKIPPED = "skipped"
+_TOTALS = frozenset(("total", "totales", "total general", "totals", "grand total", "suma total"))
 
 
 class ReadError(Exception):
@@ -41,6 +57,9 @@ class Table:
     delimiter: str | None = None
     size: int = 0  # bytes (csv, jsonl) or rows (xlsx), for progress
     _position: Any = field(default=None, repr=False)
+    header_row: int = 1  # the line (CSV) or row (XLSX) of the header
+    #: Rows skipped with a note: banners above the header, totals rows (filled while reading).
+    notes: list[Problem] = field(default_factory=list)
 
     def position(self) -> int:
         """How far the reader has got, in the unit of :attr:`size`."""
@@ -66,15 +85,24 @@ def detect_format(path: Path) -> str:
 
 
 def detect_encoding(f: BinaryIO) -> str:
-    """``utf-8-sig``, ``utf-8``, ``cp1252`` or ``latin-1``, leaving ``f`` at its start.
+    """``utf-8-sig``, ``utf-8``, ``utf-16``, ``cp1252`` or ``latin-1``, leaving ``f`` at its start.
 
-    Reads only as far as the first non-ASCII bytes (ASCII is valid in all of them).
+    Reads only as far as the first non-ASCII bytes (ASCII is valid in all but UTF-16).
     """
     start = f.read(3)
     if start == codecs.BOM_UTF8:
         f.seek(0)
         return "utf-8-sig"
+    if start[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        f.seek(0)
+        return "utf-16"
     f.seek(0)
+    head = f.read(64)
+    f.seek(0)
+    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4 and not head[0::2].count(0):
+        return "utf-16-le"  # UTF-16 without a BOM: every other byte of ASCII text is zero
+    if len(head) >= 4 and head[0::2].count(0) > len(head) // 4 and not head[1::2].count(0):
+        return "utf-16-be"
     decoder = codecs.getincrementaldecoder("utf-8")()
     encoding = "utf-8"
     while chunk := f.read(_SNIFF_CHUNK):
@@ -97,50 +125,136 @@ def detect_delimiter(header_line: str) -> str:
 
 
 @contextmanager
-def open_table(path: Path, sheet: str | None = None) -> Iterator[Table]:
-    """Open ``path`` as a :class:`Table`; raises :class:`ReadError` when it cannot be read."""
+def open_table(
+    path: Path, sheet: str | None = None, header_row: int | None = None
+) -> Iterator[Table]:
+    """Open ``path`` as a :class:`Table`; raises :class:`ReadError` when it cannot be read.
+
+    ``header_row`` is the line (CSV) or row (XLSX) of the header; by default it is detected.
+    """
     if not path.exists():
         raise ReadError(f"{path}: no such file")
     if path.is_dir():
         raise ReadError(f"{path}: is a directory, not a file")
     kind = detect_format(path)
     if kind == "xlsx":
-        with _open_xlsx(path, sheet) as table:
+        with _open_xlsx(path, sheet, header_row) as table:
             yield table
     elif kind == "jsonl":
         with _open_jsonl(path) as table:
             yield table
     else:
-        with _open_csv(path) as table:
+        with _open_csv(path, header_row) as table:
             yield table
 
 
+def _header_score(cells: Sequence[Any]) -> tuple[int, int]:
+    """(known column names, non-empty cells) of a candidate header row."""
+    aliases = header_aliases()
+    texts = [str(c).strip() for c in cells if c not in (None, "")]
+    return sum(1 for t in texts if fold(t) in aliases), len(texts)
+
+
+def is_totals_row(cells: Sequence[Any]) -> bool:
+    """A ``TOTAL`` row: one of its first three non-empty cells says so.
+
+    Runs on every row: only short text cells starting with ``t`` or ``s`` are folded.
+    """
+    seen = 0
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if cell.__class__ is str and len(cell) <= 20:
+            text = cell.strip()
+            if text[:1] in "TtSs" and text and fold(text) in _TOTALS:
+                return True
+        seen += 1
+        if seen == 3:
+            return False
+    return False
+
+
+def _split_header(
+    name: str,
+    rows: Iterator[tuple[int, Sequence[Any]]],
+    header_row: int | None,
+) -> tuple[list[str], int, list[Problem], Iterator[tuple[int, Sequence[Any]]]]:
+    """Find the header among the first rows: (headers, its line, notes, the rows after it)."""
+    head: list[tuple[int, Sequence[Any]]] = []
+    for line, cells in rows:
+        head.append((line, cells))
+        if header_row is not None and line >= header_row:
+            break
+        if header_row is None and len(head) >= HEADER_SEARCH_ROWS:
+            break
+    if not head:
+        raise ReadError(f"{name}: the file is empty or has no header line")
+    if header_row is not None:
+        found = [k for k, (line, _) in enumerate(head) if line == header_row]
+        if not found:
+            raise ReadError(f"{name}: no line {header_row} to read the header from")
+        at = found[0]
+    else:
+        scores = [_header_score(cells) for _, cells in head]
+        best = max(range(len(head)), key=lambda k: (scores[k][0], -k))
+        if scores[best][0] < 2:
+            # Nothing looks like known column names: the first row with the most cells.
+            widest = max(s[1] for s in scores)
+            best = next(k for k, s in enumerate(scores) if s[1] == widest)
+            best = 0 if scores[0][1] >= 2 else best
+        at = best
+    line, cells = head[at]
+    headers = ["" if v is None else str(v).strip() for v in cells]
+    notes = [
+        Problem(
+            banner_line,
+            None,
+            " ".join(str(c).strip() for c in banner if c not in (None, ""))[:300],
+            f"title or banner row above the header (line {line}): skipped",
+            SKIPPED,
+        )
+        for banner_line, banner in head[:at]
+    ]
+    return headers, line, notes, chain(head[at + 1 :], rows)
+
+
+def _without_totals(
+    rows: Iterator[tuple[int, Sequence[Any]]], notes: list[Problem]
+) -> Iterator[tuple[int, Sequence[Any]]]:
+    for line, cells in rows:
+        if is_totals_row(cells):
+            text = " ".join(str(c).strip() for c in cells if c not in (None, ""))[:300]
+            notes.append(Problem(line, None, text, "totals row: skipped", SKIPPED))
+            continue
+        yield line, cells
+
+
 @contextmanager
-def _open_csv(path: Path) -> Iterator[Table]:
+def _open_csv(path: Path, header_row: int | None = None) -> Iterator[Table]:
     raw = path.open("rb")
     try:
         encoding = detect_encoding(raw)
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         try:
-            first = text.readline()
+            # The delimiter from the first lines (a banner line may have none).
+            sample = [text.readline() for _ in range(HEADER_SEARCH_ROWS)]
+            text.seek(0)
         except UnicodeDecodeError as exc:
             raise ReadError(f"{path.name}: cannot decode the file as {encoding}: {exc}") from None
-        if not first.strip():
+        if not "".join(sample).strip():
             raise ReadError(f"{path.name}: the file is empty or has no header line")
-        if "\x00" in first:
+        if "\x00" in sample[0]:
             raise ReadError(f"{path.name}: not a text file (CSV expected)")
-        delimiter = detect_delimiter(first)
-        # The header line is parsed by csv too (quoted headers with delimiters inside).
-        headers = next(csv.reader([first], delimiter=delimiter))
+        delimiter = detect_delimiter(max(sample, key=lambda t: max(t.count(d) for d in DELIMITERS)))
         reader = csv.reader(text, delimiter=delimiter)
 
-        def rows() -> Iterator[tuple[int, Sequence[Any] | None]]:
-            previous = 1
+        def all_rows() -> Iterator[tuple[int, Sequence[Any]]]:
+            previous = 0
             try:
                 for cells in reader:
                     start = previous + 1
-                    previous = reader.line_num + 1
-                    if cells:
+                    previous = reader.line_num
+                    if any(cells):
                         yield start, cells
             except csv.Error as exc:
                 raise ReadError(f"{path.name}, line {previous + 1}: {exc}") from None
@@ -149,21 +263,24 @@ def _open_csv(path: Path) -> Iterator[Table]:
                     f"{path.name}: cannot decode the file as {encoding}: {exc}"
                 ) from None
 
+        headers, line, notes, rest = _split_header(path.name, all_rows(), header_row)
         yield Table(
             headers=[h.strip() for h in headers],
-            rows=rows(),
+            rows=_without_totals(rest, notes),
             format="csv",
             encoding=encoding,
             delimiter=delimiter,
             size=path.stat().st_size,
             _position=raw.tell,
+            header_row=line,
+            notes=notes,
         )
     finally:
         raw.close()
 
 
 @contextmanager
-def _open_xlsx(path: Path, sheet: str | None) -> Iterator[Table]:
+def _open_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> Iterator[Table]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -181,29 +298,28 @@ def _open_xlsx(path: Path, sheet: str | None) -> Iterator[Table]:
         else:
             worksheet = workbook.worksheets[0]
         iterator = worksheet.iter_rows(values_only=True)
-        headers: list[str] | None = None
-        header_row = 0
-        for number, values in enumerate(iterator, start=1):
-            if any(v not in (None, "") for v in values):
-                headers = ["" if v is None else str(v).strip() for v in values]
-                header_row = number
-                break
-        if headers is None:
-            raise ReadError(f"{path.name}: the sheet {worksheet.title!r} is empty")
-        done = [header_row]
+        done = [0]
 
-        def rows() -> Iterator[tuple[int, Sequence[Any] | None]]:
-            for number, values in enumerate(iterator, start=header_row + 1):
+        def all_rows() -> Iterator[tuple[int, Sequence[Any]]]:
+            for number, values in enumerate(iterator, start=1):
                 done[0] = number
                 if any(v not in (None, "") for v in values):
                     yield number, ["" if v is None else v for v in values]
 
+        try:
+            headers, line, notes, rest = _split_header(path.name, all_rows(), header_row)
+        except ReadError:
+            if header_row is None:
+                raise ReadError(f"{path.name}: the sheet {worksheet.title!r} is empty") from None
+            raise
         yield Table(
             headers=headers,
-            rows=rows(),
+            rows=_without_totals(rest, notes),
             format="xlsx",
             size=worksheet.max_row or 0,
             _position=lambda: done[0],
+            header_row=line,
+            notes=notes,
         )
     finally:
         workbook.close()

@@ -82,7 +82,34 @@ REASONS: list[tuple[re.Pattern[str], str]] = [
             r"^registry number already belongs to another cooperative \(tax id (?P<tax_id>.+)\)$",
             N_("registry number already belongs to another cooperative (tax id %(tax_id)s)"),
         ),
+        (
+            r"^tax id already used on line (?P<line>\d+) by a row with another registry number$",
+            N_("tax id already used on line %(line)s by a row with another registry number"),
+        ),
+        (r"^unknown rubro: no legal class for it$", N_("unknown rubro: no legal class for it")),
+        (r"^not an SII sales band \(1 to 13\)$", N_("not an SII sales band (1 to 13)")),
+        (
+            r"^title or banner row above the header \(line (?P<line>\d+)\): skipped$",
+            N_("title or banner row above the header (line %(line)s): skipped"),
+        ),
+        (r"^totals row: skipped$", N_("totals row: skipped")),
     )
+]
+
+#: Endings added to a reason (after "; "), translated on their own.
+SUFFIXES: list[tuple[str, str]] = [
+    (
+        "kept under its registry number: the tax id is stored as given, marked invalid, "
+        "and not used as a key",
+        N_(
+            "kept under its registry number: the tax id is stored as given, marked invalid, "
+            "and not used as a key"
+        ),
+    ),
+    (
+        "the row looks shifted (a column name or words where a number or date belongs)",
+        N_("the row looks shifted (a column name or words where a number or date belongs)"),
+    ),
 ]
 
 
@@ -92,4 +119,8 @@ def localized_reason(reason: str, gettext: Callable[[str], str]) -> str:
         match = pattern.match(reason)
         if match:
             return str(gettext(message) % match.groupdict())
+    for suffix, message in SUFFIXES:
+        if reason.endswith("; " + suffix):
+            head = localized_reason(reason[: -len(suffix) - 2], gettext)
+            return f"{head}; {gettext(message)}"
     return reason

@@ -33,10 +33,12 @@ HEADERS = [
 ]  # fmt: skip
 
 #: Kinds of deliberately broken rows and what an import must do with each.
+#: A wrong tax id (bad check digit, or another row's) on a row with a registry number is kept
+#: under that number, flagged, and listed in the correction queue.
 BROKEN_KINDS: dict[str, str] = {
-    "bad_check_digit": "rejected",
+    "bad_check_digit": "flagged",
     "missing_name": "rejected",
-    "duplicate_rut": "rejected",
+    "duplicate_rut": "flagged",
     "misspelled_comuna": "flagged",
     "members_by_sex": "flagged",
     "future_date": "flagged",

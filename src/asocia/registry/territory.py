@@ -14,7 +14,22 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import yaml
+
 from asocia.registry.names import fold
+
+_PARENTHESIS = re.compile(r"\s*\(.*?\)\s*|\s*\(.*$")
+_REGION_WORDS = frozenset(("region", "de", "del", "la", "los", "las", "y", "el"))
+
+
+def comuna_key(value: str) -> str:
+    """A comuna name normalised: folded, a parenthesis (``(EX - NAVARINO)``) dropped."""
+    return fold(_PARENTHESIS.sub(" ", value))
+
+
+def region_key(value: str) -> str:
+    """A region name normalised: :func:`comuna_key` without "región", "de", "del", "la", …"""
+    return " ".join(w for w in comuna_key(value).split() if w not in _REGION_WORDS)
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,27 @@ class Territory:
             self._region_names[short] = r
         for alias, code in _REGION_ALIASES.items():
             self._region_names[alias] = self.regions[code]
+        self._region_keys: dict[str, Region] = {}
+        self._comuna_keys: dict[str, Comuna] = {}
+        for r in self.regions.values():
+            self._region_keys[region_key(r.name)] = r
+        for name, r in list(self._region_names.items()):
+            self._region_keys.setdefault(region_key(name), r)
+        for c in comunas:
+            self._comuna_keys[comuna_key(c.name)] = c
+        regions, comuna_aliases = _aliases()
+        for code, spellings in regions.items():
+            for spelling in spellings:
+                key = region_key(spelling)
+                found = self._region_keys.setdefault(key, self.regions[code])
+                if found.code != code:
+                    raise ValueError(f"territory_aliases.yaml: {spelling!r} is two regions")
+        for code, spellings in comuna_aliases.items():
+            for spelling in spellings:
+                key = comuna_key(spelling)
+                found_comuna = self._comuna_keys.setdefault(key, self.comunas[code])
+                if found_comuna.code != code:
+                    raise ValueError(f"territory_aliases.yaml: {spelling!r} is two comunas")
 
     def comuna(self, value: str | int) -> Comuna | None:
         """The comuna with this official code (4 or 5 digits) or name; None when unknown."""
@@ -66,7 +102,10 @@ class Territory:
         digits = text.replace(".", "")  # "13.101": a code written with a thousands dot
         if digits.isdigit():
             return self.comunas.get(int(digits))
-        return self._comuna_names.get(fold(text))
+        found = self._comuna_names.get(fold(text))
+        if found is None:
+            found = self._comuna_keys.get(comuna_key(text))
+        return found
 
     def suggest_comuna(self, value: str) -> str | None:
         """The name of the comuna closest to an unknown ``value`` ("did you mean"), if any."""
@@ -83,7 +122,10 @@ class Territory:
         roman = _ROMAN.get(text.removeprefix("region ").strip())
         if roman is not None:
             return self.regions.get(roman)
-        return self._region_names.get(text)
+        found = self._region_names.get(text)
+        if found is None:
+            found = self._region_keys.get(region_key(value))
+        return found
 
     def comunas_of_region(self, region_code: int) -> list[Comuna]:
         """The comunas of a region, by name."""
@@ -103,6 +145,18 @@ _ROMAN = {
     "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
     "x": 10, "xi": 11, "xii": 12, "rm": 13, "xiii": 13, "xiv": 14, "xv": 15, "xvi": 16,
 }  # fmt: skip
+
+
+def _aliases() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    text = (
+        resources.files("asocia.registry")
+        .joinpath("data/territory_aliases.yaml")
+        .read_text("utf-8")
+    )
+    data = yaml.safe_load(text) or {}
+    regions = {int(k): [str(s) for s in v] for k, v in (data.get("regions") or {}).items()}
+    comunas = {int(k): [str(s) for s in v] for k, v in (data.get("comunas") or {}).items()}
+    return regions, comunas
 
 
 @cache

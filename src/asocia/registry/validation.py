@@ -28,9 +28,10 @@ from itertools import repeat
 from typing import Any
 
 from asocia.registry import parsers
-from asocia.registry.columns import FIELDS, ColumnMap
-from asocia.registry.names import name_key
+from asocia.registry.columns import FIELDS, ColumnMap, Mapping, header_aliases
+from asocia.registry.names import fold, name_key
 from asocia.registry.parsers import parse_chilean_int
+from asocia.registry.rubros import RubroMap, daes_rubros
 from asocia.registry.taxid import InvalidTaxId, canonical_tax_id, fast_rut
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import (
@@ -44,6 +45,25 @@ REJECTED = "rejected"
 FLAGGED = "flagged"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL_SEPARATORS = re.compile(r"[;,\s/]+")
+#: Kinds of field where a word (no digit) means the row's cells slid into the wrong columns.
+_SHIFTABLE = frozenset(("int", "number", "date", "year", "sii_band"))
+_LETTER = re.compile(r"[^\W\d_]{2}")
+_DIGIT = re.compile(r"\d")
+#: Size class of the SII's sales bands (tramos de ventas, 13 bands on the Ley 20.416 limits in
+#: UF): 1 no sales (no class), 2–4 micro, 5–7 small, 8–9 medium, 10–13 large.
+SII_BAND_SIZE = {
+    2: "micro", 3: "micro", 4: "micro", 5: "small", 6: "small", 7: "small",
+    8: "medium", 9: "medium", 10: "large", 11: "large", 12: "large", 13: "large",
+}  # fmt: skip
+SII_BAND_SOURCE = "SII sales band (tramo de ventas)"
+#: The reason's ending when a word where a number or date belongs says the row slid sideways.
+SHIFTED = "; the row looks shifted (a column name or words where a number or date belongs)"
+#: The reason's ending when a tax id is invalid but the row has a registry number.
+KEPT_BY_REGISTRY = (
+    "; kept under its registry number: the tax id is stored as given, marked invalid, "
+    "and not used as a key"
+)
 _ISIC = frozenset("ABCDEFGHIJKLMNOPQRSTU")
 _DATE_FIELDS = ("constituted_on", "in_force_on", "dissolved_on", "cancelled_on", "last_verified_on")
 _MEMO_LIMIT = 200_000
@@ -58,7 +78,8 @@ class Problem:
     column: str | None
     value: str | None
     reason: str
-    outcome: str  # rejected or flagged
+    outcome: str  # rejected, flagged or skipped (a banner or totals row: a note)
+    field: str | None = None  # the asocia field of the column, when it has one
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,7 +88,27 @@ class Problem:
             "value": self.value,
             "reason": self.reason,
             "outcome": self.outcome,
+            "field": self.field,
         }
+
+
+def looks_shifted(raw: Any, headers: frozenset[str] = frozenset()) -> bool:
+    """A column name, or words, where a number or date belongs: the row slid sideways.
+
+    ``Socios mujeres`` or ``Ministro fé`` in a number column say so; a number written in
+    words (``doce``) does not.
+    """
+    if not isinstance(raw, str) or _DIGIT.search(raw) or not _LETTER.search(raw):
+        return False
+    folded = fold(raw)
+    return folded in headers or folded in header_aliases() or len(folded.split()) >= 2
+
+
+def _sii_band(raw: Any) -> int:
+    value = parsers.parse_int(raw)
+    if not 1 <= value <= 13:
+        raise _Invalid("not an SII sales band (1 to 13)")
+    return value
 
 
 class _Invalid(ValueError):
@@ -114,8 +155,22 @@ def _region(raw: Any) -> int:
     return found.code
 
 
+#: Country names registry files write instead of the ISO code (UK files name the nation).
+_COUNTRY_NAMES = {
+    "chile": "CL", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "reino unido": "GB",
+    "argentina": "AR", "bolivia": "BO", "brasil": "BR", "brazil": "BR", "colombia": "CO",
+    "ecuador": "EC", "mexico": "MX", "paraguay": "PY", "peru": "PE", "uruguay": "UY",
+    "venezuela": "VE", "espana": "ES", "spain": "ES", "italia": "IT", "italy": "IT",
+    "france": "FR", "francia": "FR", "portugal": "PT", "ireland": "IE", "irlanda": "IE",
+}  # fmt: skip
+
+
 def _country(raw: Any) -> str:
     text = str(raw).strip().upper()
+    named = _COUNTRY_NAMES.get(fold(text))
+    if named is not None:
+        return named
     if len(text) != 2 or not text.isalpha():
         raise _Invalid("not an ISO 3166-1 two-letter country code")
     return text
@@ -167,6 +222,7 @@ _MEMOISED: dict[str, Callable[[Any], Any]] = {
     "isic": _isic,
     "currency": _currency,
     "year": _year,
+    "sii_band": _sii_band,
 }
 
 
@@ -219,9 +275,17 @@ class BatchValidator:
         country: str = "CL",
         uf_clp: float = 39_000.0,
         today: date | None = None,
+        mapping: Mapping | None = None,
     ) -> None:
         self.columns = columns
         self.country = country.upper()
+        self.value_maps = dict(mapping.values) if mapping else {}
+        self.rubros: RubroMap = (
+            daes_rubros().override(mapping.rubros) if mapping and mapping.rubros else daes_rubros()
+        )
+        self._rubro_memo: dict[tuple[Any, Any], Any] = {}
+        self.field_of = {columns.headers[i]: f for f, i in columns.fields.items()}
+        self.folded_headers = frozenset(fold(h) for h in columns.headers)
         self.uf_clp = uf_clp
         self.today = (today or date.today()).isoformat()
         self.headers = columns.headers
@@ -240,6 +304,8 @@ class BatchValidator:
                 name = renamed[name]
             memo, convert = _converter_for(FIELDS[name])
             self.steps.append((index, name, memo, convert, {"": None, None: None}))
+        # The country first: a row's territory is read as Chile's only for a CL row.
+        self.steps.sort(key=lambda step: step[1] != "country")
         self._failures: dict[int, dict[Any, str]] = {}
         self.tax_index = columns.fields.get("tax_id")
         self.extra_columns = columns.extra
@@ -277,8 +343,12 @@ class BatchValidator:
         values: dict[str, list[Any]] = {}
         extras: dict[int, dict[str, Any]] = {}
 
+        field_of = self.field_of
+
         def problem(i: int, header: str, raw: Any, reason: str, outcome: str) -> None:
-            problems.append(Problem(lines[i], header, str(raw), reason, outcome))
+            problems.append(
+                Problem(lines[i], header, str(raw), reason, outcome, field_of.get(header, header))
+            )
             if outcome == REJECTED:
                 keep[i] = False
             else:
@@ -289,6 +359,24 @@ class BatchValidator:
             column = transposed[index]
             header = self.headers[index]
             outcome = REJECTED if name == "country" else FLAGGED
+            shiftable = FIELDS[name] in _SHIFTABLE
+            value_map = self.value_maps.get(name)
+            if value_map:
+                column = tuple(
+                    value_map.get(fold(v), v) if isinstance(v, str) else v for v in column
+                )
+            if name in ("region", "comuna") and "country" in values:
+                # Chile's territory is for CL rows; elsewhere the division is kept as given.
+                foreign = [c is not None and c != "CL" for c in values["country"]]
+                if any(foreign):
+                    kept_as = "admin_division" if name == "region" else "city"
+                    if kept_as not in self.provided:
+                        given = values.setdefault(kept_as, [None] * n)
+                        for i in [i for i, f in enumerate(foreign) if f]:
+                            text = column[i]
+                            if text not in ("", None) and given[i] is None:
+                                given[i] = str(text).strip()[:200]
+                    column = tuple("" if f else v for v, f in zip(column, foreign, strict=True))
             if memoise:
                 # One C-level map over the column: no bytecode per cell for values seen before.
                 out = list(map(memo.get, column, repeat(_MISS, n)))
@@ -304,7 +392,10 @@ class BatchValidator:
                                     memo[raw] = converted
                                 continue
                             except (parsers.ValueProblem, _Invalid) as exc:
-                                reason = failures[raw] = str(exc)
+                                reason = str(exc)
+                                if shiftable and looks_shifted(raw, self.folded_headers):
+                                    reason += SHIFTED
+                                failures[raw] = reason
                         out[i] = None
                         problem(i, header, raw, reason, outcome)
             elif convert is parsers.parse_text:
@@ -330,7 +421,10 @@ class BatchValidator:
                     try:
                         out[i] = convert(raw)
                     except (parsers.ValueProblem, _Invalid) as exc:
-                        problem(i, header, raw, str(exc), outcome)
+                        reason = str(exc)
+                        if looks_shifted(raw, self.folded_headers):
+                            reason += SHIFTED
+                        problem(i, header, raw, reason, outcome)
             values[name] = out
         countries = values.get("country")
         if countries is None:
@@ -347,7 +441,7 @@ class BatchValidator:
                 )
         batch = Batch(lines, values, keep, flagged, problems)
         self._check(batch, problem, extras)
-        self._derive(batch, problem)
+        self._derive(batch, problem, extras)
         if extras:
             extra_column: list[Any] = [None] * n
             for i, extra in extras.items():
@@ -369,6 +463,7 @@ class BatchValidator:
         countries = values["country"]
         out: list[Any] = [None] * n
         single_cl = "country" not in self.provided and self.country == "CL"
+        registry = values.get("registry_number") or [None] * n
         for i, raw in enumerate(column):
             if raw == "" or raw is None:
                 continue
@@ -381,7 +476,11 @@ class BatchValidator:
             try:
                 out[i] = canonical_tax_id(countries[i], text)
             except InvalidTaxId as exc:
-                problem(i, header, text, str(exc), REJECTED)
+                # A real co-op must not vanish for a typo in its tax id when it has another key.
+                if registry[i] is not None:
+                    problem(i, header, text, f"{exc}{KEPT_BY_REGISTRY}", FLAGGED)
+                else:
+                    problem(i, header, text, str(exc), REJECTED)
         values["tax_id"] = out
 
     def _check(
@@ -443,15 +542,29 @@ class BatchValidator:
         emails = values.get("email")
         if emails is not None:
             for i, v in enumerate(emails):
-                if v is not None and not _EMAIL.match(v):
+                if v is None or _EMAIL.match(v):
+                    continue
+                # Several addresses in one cell (";", ",", spaces): all kept, one per "; ".
+                parts = [p for p in _EMAIL_SEPARATORS.split(v) if p]
+                if len(parts) > 1 and all(_EMAIL.match(p) for p in parts):
+                    emails[i] = "; ".join(parts)[:300]
+                else:
                     problem(i, self.header("email"), v, "not an email address", FLAGGED)
         for i in [i for i, f in enumerate(batch.flagged) if f and not keep[i]]:
             batch.flagged[i] = False
 
-    def _derive(self, batch: Batch, problem: Callable[..., None]) -> None:
+    def _derive(
+        self, batch: Batch, problem: Callable[..., None], extras: dict[int, dict[str, Any]]
+    ) -> None:
         values, n = batch.values, len(batch.lines)
         names = values.get("legal_name") or [None] * n
         values["name_key"] = [name_key(v) if v is not None else None for v in names]
+        kinds = values.get("organisation_type")
+        if kinds is not None:
+            # An empty cell is the default type, as when the file has no such column (the
+            # column is NOT NULL: the dry run must predict the real run).
+            values["organisation_type"] = [k or "cooperativa" for k in kinds]
+        self._classes_from_rubros(values, problem, n)
         comunas = values.pop("comuna", None)
         regions = values.pop("region", None)
         values.pop("province", None)
@@ -512,6 +625,67 @@ class BatchValidator:
                 _band(s, bands) if s is not None and cur == "CLP" else None
                 for s, cur in zip(sales, currency, strict=True)
             ]
+        sii_bands = values.pop("sii_sales_band", None)
+        if sii_bands is not None:
+            header = self.header("sii_sales_band")
+            sizes = values.get("size_band") or [None] * n
+            for i, band in enumerate(sii_bands):
+                if band is None:
+                    continue
+                extra = extras.setdefault(i, {})
+                extra[header] = band
+                if sizes[i] is None and band in SII_BAND_SIZE:
+                    sizes[i] = SII_BAND_SIZE[band]
+                    extra["size_band_source"] = SII_BAND_SOURCE
+            values["size_band"] = sizes
+
+    def _classes_from_rubros(
+        self, values: dict[str, list[Any]], problem: Callable[..., None], n: int
+    ) -> None:
+        rubros = values.get("rubro")
+        if rubros is None:
+            return
+        daes_shape = "sub_rubro" in values
+        subs = values.get("sub_rubro") or [None] * n
+        classes = values.get("legal_class")
+        if classes is None:
+            classes = [None] * n
+        derived: list[Any] = [None] * n
+        memo = self._rubro_memo
+        header = self.header("rubro")
+        for i, (rubro, sub) in enumerate(zip(rubros, subs, strict=True)):
+            if rubro is None or classes[i] is not None:
+                continue
+            key = (rubro, sub)
+            found = memo.get(key, _MISS)
+            if found is _MISS:
+                found = memo[key] = self.rubros.lookup(rubro, sub)
+            if found is None:
+                if not daes_shape:
+                    continue  # a free-text line of business ("giro"), not a DAES rubro
+                pair = f"{rubro} / {sub}" if sub else rubro
+                problem(i, header, pair, "unknown rubro: no legal class for it", FLAGGED)
+                continue
+            derived[i] = found
+        if not any(derived):
+            return
+        values["legal_class"] = [
+            d.legal_class if d is not None else c for c, d in zip(classes, derived, strict=True)
+        ]
+        given_ilo = values.get("ilo_type")
+        values["ilo_type"] = [
+            d.ilo_type
+            if d is not None and (given_ilo is None or given_ilo[i] is None)
+            else (given_ilo[i] if given_ilo is not None else None)
+            for i, d in enumerate(derived)
+        ]
+        given_isic = values.get("isic_section")
+        values["isic_section"] = [
+            d.isic_section
+            if d is not None and (given_isic is None or given_isic[i] is None)
+            else (given_isic[i] if given_isic is not None else default_isic_section(classes[i]))
+            for i, d in enumerate(derived)
+        ]
 
 
 def _band(sales: float, bands: list[tuple[str, float | None]]) -> str:

@@ -139,6 +139,7 @@ DIMENSIONS: dict[str, Dimension] = {
         ),
         Dimension("dissolution_year", lambda _ctx: _year(C.dissolved_on), Integer, numeric=True),
         Dimension("sales_bin", lambda _ctx: sales_bin(), Integer, numeric=True),
+        Dimension("country", _column("country"), String),
     )
 }
 

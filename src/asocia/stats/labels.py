@@ -67,6 +67,7 @@ _TOTAL = ("Total", "Total")
 
 DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     "region": ("Región", "Region"),
+    "country": ("País", "Country"),
     "comuna": ("Comuna", "Comuna"),
     "rural_class": ("Clase rural de la comuna", "Rural class of the comuna"),
     "legal_class": ("Clase de cooperativa", "Class of cooperative"),

@@ -27,6 +27,7 @@ from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
 from asocia.registry.columns import FIELDS, Mapping, MappingError
 from asocia.registry.export import FORMATS, export
+from asocia.registry.flags import FlagFilters, flag_codes, open_flags
 from asocia.registry.importer import SAVING, ImportFailed, import_file, preview
 from asocia.registry.readers import ReadError
 from asocia.registry.reasons import localized_reason
@@ -208,7 +209,8 @@ def _upload_path(settings: Settings, token: str) -> Path:
     if not token.replace("-", "").replace("_", "").isalnum():
         raise HTTPException(404, "no such upload")
     folder = settings.upload_dir / "registry"
-    matches = sorted(folder.glob(f"{token}.*"))
+    # The upload itself, never its side file ``TOKEN.name`` (which sorts before ``.xlsx``).
+    matches = [m for m in sorted(folder.glob(f"{token}.*")) if m.suffix in UPLOAD_SUFFIXES]
     if not matches:
         raise HTTPException(404, "no such upload")
     return matches[0]
@@ -498,6 +500,43 @@ def duplicates_page(
     """Duplicate candidates for review."""
     found = duplicates_module.candidates(session, limit=100)
     return render(request, "registry/duplicates.html", {"candidates": found})
+
+
+CORRECTIONS_PAGE = 50
+
+
+@router.get("/registry/corrections")
+def corrections_page(
+    request: Request, principal: Principal = EDIT, session: Session = SESSION
+) -> Response:
+    """The correction queue: open flags of kept cooperatives, each with its reason."""
+    params = request.query_params
+    field = (params.get("field") or "").strip() or None
+    code = (params.get("code") or "").strip() or None
+    try:
+        page = max(1, int(params.get("page") or 1))
+        run = int(params["run"]) if params.get("run") else None
+    except ValueError:
+        page, run = 1, None
+    queue = open_flags(
+        session,
+        FlagFilters(field=field, code=code, import_run_id=run),
+        limit=CORRECTIONS_PAGE,
+        offset=(page - 1) * CORRECTIONS_PAGE,
+    )
+    return render(
+        request,
+        "registry/corrections.html",
+        {
+            "queue": queue,
+            "codes": flag_codes(session),
+            "field": field or "",
+            "code": code or "",
+            "page": page,
+            "run": run,
+            "reason": _reason(request),
+        },
+    )
 
 
 @router.post("/registry/duplicates/decide")

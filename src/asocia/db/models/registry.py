@@ -308,3 +308,35 @@ class CampaignItem(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     campaign: Mapped[VerificationCampaign] = relationship(back_populates="items")
+
+
+class CooperativeFlag(Base):
+    """An open problem of one kept cooperative's value, for an analyst's correction queue.
+
+    The importer writes one per flagged problem of a row it kept (an invalid tax id kept under
+    the registry number, an unknown comuna, a row that looks shifted…); editing the field
+    resolves it (``asocia.registry.flags.resolve_flags``).
+    """
+
+    __tablename__ = "registry_flags"
+    __table_args__ = (
+        Index("ix_registry_flags_open", "resolved_at", "cooperative_id"),
+        Index("ix_registry_flags_cooperative_field", "cooperative_id", "field"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(300))  # the asocia field (or the file's header)
+    code: Mapped[str] = mapped_column(String(60))  # short stable kind, e.g. invalid_tax_id
+    value: Mapped[str | None] = mapped_column(Text)  # the value as the file gave it
+    reason: Mapped[str] = mapped_column(Text)
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registry_import_runs.id", ondelete="SET NULL")
+    )
+    line: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    resolved_by_username: Mapped[str | None] = mapped_column(String(150))

@@ -2,7 +2,7 @@
 proposer on history entries, proposals by cooperatives, verification campaigns
 
 Revision ID: 0007_registry_editing
-Revises: 0005_registry_c_collation
+Revises: 0006_registry_real_files
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import asocia.db.base
 
 revision: str = "0007_registry_editing"
-down_revision: str | None = "0005_registry_c_collation"
+down_revision: str | None = "0006_registry_real_files"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
