@@ -62,6 +62,22 @@ err_console = _Console(stderr=True, soft_wrap=True)
 _chosen_language: str | None = None
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+# Words commands translate at run time (counts of an import, outcomes of a problem).
+RUNTIME_MESSAGES = (
+    N_("read"),
+    N_("created"),
+    N_("updated"),
+    N_("unchanged"),
+    N_("rejected"),
+    N_("flagged"),
+)
+
+
 def language_from_environment(environ: Mapping[str, str] | None = None) -> str:
     """``es`` or ``en``: the first supported language of the locale, then the instance default.
 
@@ -89,6 +105,11 @@ def use_language(lang: str | None) -> str:
     return language()
 
 
+def command_language(lang: str | None) -> str:
+    """A command's own ``--lang`` (``None``: the run's language), which the run then speaks."""
+    return use_language(lang) if lang is not None else language()
+
+
 def language() -> str:
     """The language of this run: ``--lang``, else the environment (Spanish by default)."""
     return _chosen_language or language_from_environment()
@@ -108,7 +129,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return i18n.ngettext(language(), singular, plural, n, DOMAIN)
 
 
-def number(value: float | int | None, digits: int = 0) -> str:
+def number(value: Any, digits: int = 0) -> str:
     """``value`` for people: ``1.776`` / ``824,77`` in Spanish, ``1,776`` in English."""
     if value is None:
         return "—"
@@ -152,7 +173,7 @@ def open_database(*, check_schema: bool = True) -> Database:
     settings = load_settings()
     try:
         db = Database(settings.database_url)
-    except Exception as exc:  # noqa: BLE001 - SQLAlchemy: bad URL, unknown driver
+    except Exception as exc:
         fail(_("invalid database URL (ASOCIA_DATABASE_URL): {reason}").format(reason=exc))
     try:
         if check_schema:

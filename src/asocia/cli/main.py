@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - older Typer on the real Click
 
 from asocia import __version__
 from asocia.cli import common
-from asocia.cli.common import _
+from asocia.cli.common import N_, _
 from asocia.cli.serve import serve
 
 # Command groups, in the order ``asocia --help`` lists them; a capability not built yet is
@@ -42,14 +42,14 @@ from asocia.cli.serve import serve
 GROUPS = ["db", "users", "registry", "demo", "diagnosis", "stats"]
 
 _OS_ERRORS = {
-    errno.ENOENT: "no such file or directory",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EISDIR: "is a directory",
-    errno.ENOTDIR: "not a directory",
-    errno.ENOSPC: "no space left on the device",
-    errno.EEXIST: "already exists",
-    errno.EROFS: "read-only file system",
+    errno.ENOENT: N_("no such file or directory"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.EISDIR: N_("is a directory"),
+    errno.ENOTDIR: N_("not a directory"),
+    errno.ENOSPC: N_("no space left on the device"),
+    errno.EEXIST: N_("already exists"),
+    errno.EROFS: N_("read-only file system"),
 }
 
 
@@ -113,7 +113,7 @@ class RootGroup(TyperGroup):
             hint = f" ({exc.ctx.command_path} --help)" if exc.ctx is not None else ""
             try:
                 message = _usage_message(exc)
-            except Exception:  # noqa: BLE001 - never let the error message fail
+            except Exception:
                 message = exc.format_message()
             _error(message + hint, exc.exit_code)
         except click_errors.FileError as exc:

@@ -10,7 +10,17 @@ from typing import Any
 import typer
 
 from asocia.auth.policy import Principal, Role
-from asocia.cli.common import console, fail, load_settings, open_database, print_json, progress
+from asocia.cli.common import (
+    N_,
+    _,
+    console,
+    fail,
+    load_settings,
+    number,
+    open_database,
+    print_json,
+    progress,
+)
 from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
 from asocia.registry.columns import Mapping, MappingError
@@ -18,6 +28,7 @@ from asocia.registry.export import FORMATS
 from asocia.registry.export import export as export_registry
 from asocia.registry.importer import ImportFailed, import_file
 from asocia.registry.readers import ReadError
+from asocia.registry.reasons import localized_reason
 from asocia.registry.store import Actor, MergeError, merge_cooperatives
 from asocia.stats.summary import warm as warm_statistics_summary
 
@@ -27,6 +38,13 @@ app = typer.Typer(
 
 # Whoever runs the CLI holds the database itself: they act with every permission.
 OPERATOR = Principal(role=Role.ADMIN, username="cli")
+
+
+OUTCOMES = {"rejected": N_("row rejected"), "flagged": N_("row flagged")}
+DUPLICATE_REASONS = {
+    "same_tax_id": "same tax id",
+    "similar_name": "similar name in the same comuna",
+}
 
 
 def _actor() -> Actor:
@@ -54,7 +72,7 @@ def import_(
     settings = load_settings()
     db = open_database()
     with progress(transient=True, disable=as_json) as bar:
-        task = bar.add_task(f"importing {file.name}", total=None)
+        task = bar.add_task(_("importing {file}").format(file=file.name), total=None)
 
         def report_progress(done: int, total: int | None, message: str | None) -> None:
             bar.update(task, completed=done, total=total, description=message or file.name)
@@ -76,7 +94,7 @@ def import_(
         except ImportFailed as exc:
             fail(str(exc), code=1)
         if not dry_run and (result.created or result.updated):
-            bar.update(task, description="updating the statistics summary")
+            bar.update(task, description=_("updating the statistics summary"))
             warm_statistics_summary(db, uf_clp=settings.uf_clp)
     if report:
         with report.open("w", encoding="utf-8", newline="") as f:
@@ -95,20 +113,28 @@ def import_(
         )
         return
     summary = result.summary()
-    verb = "would import" if dry_run else "imported"
-    console.print(f"{file.name}: {verb} — " + ", ".join(f"{k} {v:,}" for k, v in summary.items()))
+    verb = _("would import") if dry_run else _("imported")
+    console.print(
+        f"{file.name}: {verb} — " + ", ".join(f"{_(k)} {number(v)}" for k, v in summary.items()),
+        highlight=False,
+    )
     for p in result.problems[:20]:
         console.print(
-            f"  line {p.line}, {p.column or '-'}: {p.reason}"
+            "  "
+            + _("line {line}, {column}: {reason}").format(
+                line=p.line, column=p.column or "-", reason=localized_reason(p.reason, _)
+            )
             + (f" [{p.value}]" if p.value else "")
-            + f" ({p.outcome})",
+            + f" ({_(OUTCOMES.get(p.outcome, p.outcome))})",
             highlight=False,
+            markup=False,
         )
     if result.problem_count > 20:
-        hint = " (see --report)" if not report else f" (all in {report})"
-        console.print(f"  … {result.problem_count - 20:,} more problems{hint}")
+        hint = _(" (see --report)") if not report else _(" (all in {report})").format(report=report)
+        more = _("… {count} more problems").format(count=number(result.problem_count - 20))
+        console.print(f"  {more}{hint}", highlight=False)
     if result.import_run_id:
-        console.print(f"import run {result.import_run_id}")
+        console.print(_("import run {id}").format(id=result.import_run_id))
 
 
 @app.command()
@@ -119,11 +145,22 @@ def export(
 ) -> None:
     """Export the registry (with --public: without contacts or extra attributes)."""
     if fmt not in FORMATS:
-        fail(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+        fail(
+            _("unknown format {format!r}; one of {known}").format(
+                format=fmt, known=", ".join(FORMATS)
+            )
+        )
+    if not out.parent.is_dir():
+        fail(
+            _("cannot write {file}: the folder {folder} does not exist").format(
+                file=out, folder=out.parent
+            )
+        )
     db = open_database()
     with db.session() as session:
         count = export_registry(session, OPERATOR, out, fmt=fmt, public=public)
-    console.print(f"{count:,} cooperatives written to {out}" + (" (public)" if public else ""))
+    message = _("{count} cooperatives written to {file}").format(count=number(count), file=out)
+    console.print(message + (_(" (public)") if public else ""), highlight=False)
 
 
 @app.command("list")
@@ -136,7 +173,7 @@ def list_(
     ilo_type: str | None = typer.Option(None, "--ilo-type", help="ILO type code."),
     status: str | None = typer.Option(None, "--status", help="Legal status code."),
     size_band: str | None = typer.Option(None, "--size", help="micro, small, medium, large."),
-    limit: int = typer.Option(20, "--limit", help="Rows to show."),
+    limit: int = typer.Option(20, "--limit", min=1, help="Rows to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List cooperatives, filtered, by name."""
@@ -163,7 +200,7 @@ def list_(
             highlight=False,
         )
     more = "+" if page.count_capped else ""
-    console.print(f"{page.count:,}{more} matching")
+    console.print(_("{count} matching").format(count=f"{number(page.count)}{more}"))
 
 
 @app.command()
@@ -176,7 +213,7 @@ def show(
     with db.session() as session:
         data = queries.get_cooperative(session, OPERATOR, cooperative_id)
         if data is None:
-            fail(f"no cooperative {cooperative_id}")
+            fail(_("no cooperative {id}").format(id=cooperative_id))
         data["history"] = queries.history(session, OPERATOR, cooperative_id)
     if as_json:
         print_json(data)
@@ -194,7 +231,7 @@ def show(
 
 @app.command()
 def duplicates(
-    limit: int = typer.Option(50, "--limit", help="Candidates to show."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Candidates to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List duplicate candidates for review (nothing is merged)."""
@@ -205,12 +242,17 @@ def duplicates(
         print_json([c.as_dict() for c in found])
         return
     for c in found:
+        reason = _(DUPLICATE_REASONS.get(c.reason, c.reason))
         console.print(
-            f"{c.first_id} ↔ {c.second_id}  {c.reason} ({c.score:.2f}): "
+            f"{c.first_id} ↔ {c.second_id}  {reason} ({number(c.score, 2)}): "
             f"{c.first['legal_name']} | {c.second['legal_name']}",
             highlight=False,
         )
-    console.print(f"{len(found)} candidates; merge with `asocia registry merge KEEP OTHER`")
+    console.print(
+        _("{count} candidates; merge with `asocia registry merge KEEP OTHER`").format(
+            count=number(len(found))
+        )
+    )
 
 
 @app.command()
@@ -230,4 +272,4 @@ def merge(
     if as_json:
         print_json(result)
     else:
-        console.print(f"{other} merged into {keep}")
+        console.print(_("{other} merged into {keep}").format(other=other, keep=keep))
