@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 from asocia.cli import common
 from asocia.cli.main import app
-from asocia.db import Database
 
 runner = CliRunner()
 NO_LOCALE: dict[str, str | None] = {
