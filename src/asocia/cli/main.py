@@ -35,7 +35,7 @@ except ImportError:  # pragma: no cover - older Typer on the real Click
 
 from asocia import __version__
 from asocia.cli import common
-from asocia.cli.common import N_, _
+from asocia.cli.common import N_, _, number
 from asocia.cli.serve import serve
 
 # Command groups, in the order ``asocia --help`` lists them; a capability not built yet is
@@ -158,9 +158,25 @@ def _usage_message(exc: click_errors.UsageError) -> str:
         return _("missing {what}").format(what=_parameter(exc.param))
     if isinstance(exc, click_errors.BadParameter) and exc.param is not None:
         return _("invalid value for {what}: {reason}").format(
-            what=_parameter(exc.param), reason=exc.message
+            what=_parameter(exc.param), reason=_reason(exc.param, exc.message)
         )
     return exc.format_message()
+
+
+def _reason(param: Any, message: str) -> str:
+    """Typer's (pydantic's) reason for a bad value, for the common cases in our words."""
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if re.search(r"greater than|less than", message) and (low is not None or high is not None):
+        if low is not None and high is not None:
+            return _("must be from {low} to {high}").format(low=number(low), high=number(high))
+        if low is not None:
+            return _("must be at least {low}").format(low=number(low))
+        return _("must be at most {high}").format(high=number(high))
+    if "valid integer" in message:
+        return _("expected a whole number")
+    if "valid number" in message:
+        return _("expected a number")
+    return message
 
 
 def _parameter(param: Any) -> str:
