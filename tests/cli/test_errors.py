@@ -34,7 +34,7 @@ def assert_one_line_error(result: Any, code: int) -> None:
     assert result.exit_code == code, (result.exit_code, result.output)
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
+    lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
 
 

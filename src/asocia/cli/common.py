@@ -192,7 +192,10 @@ def print_json(value: Any) -> None:
 
 @contextmanager
 def progress(*, transient: bool = False, disable: bool = False) -> Iterator[Progress]:
-    """A Rich progress bar on stderr (so ``--json`` output on stdout stays clean)."""
+    """A Rich progress bar on stderr (so ``--json`` output on stdout stays clean).
+
+    Only on a terminal: in a pipe or a log it would add lines (and one after an error).
+    """
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -210,7 +213,7 @@ def progress(*, transient: bool = False, disable: bool = False) -> Iterator[Prog
         TimeRemainingColumn(),
         console=err_console,
         transient=transient,
-        disable=disable,
+        disable=disable or not err_console.is_terminal,
     )
     with bar:
         yield bar
