@@ -373,11 +373,16 @@ def portfolio_command(
     if json_output:
         print_json(rows)
         return
+    from asocia.stats.labels import value_label
+
+    def label(dim: str, value: object) -> str:
+        return "—" if value is None else value_label(dim, value, lang)
+
     table = Table(_("region"), _("class"), _("category"), "n", _("green"), _("yellow"), _("red"))
     for row in rows:
         table.add_row(
-            str(row["region_code"]),
-            str(row["legal_class"]),
+            label("region", row["region_code"]),
+            label("legal_class", row["legal_class"]),
             str(row["category_label"]),
             number(row["diagnoses"]),
             number(row["green"]),
