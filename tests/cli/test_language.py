@@ -145,3 +145,21 @@ def test_errors_are_spanish_too(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert result.stderr.startswith("error: no se puede escribir")
+
+
+def test_registry_show_formats_quantities_not_codes(demo_db: str) -> None:
+    items = json.loads(
+        invoke(["registry", "list", "--json", "--limit", "50"], ASOCIA_DATABASE_URL=demo_db)
+    )["items"]
+    for item in items:
+        data = json.loads(
+            invoke(["registry", "show", str(item["id"]), "--json"], ASOCIA_DATABASE_URL=demo_db)
+        )
+        if (data.get("sales_amount") or 0) >= 1000 and (data.get("comuna_code") or 0) >= 1000:
+            break
+    else:
+        pytest.skip("no cooperative with sales and a comuna in the sample")
+    text = invoke(["registry", "show", str(data["id"])], ASOCIA_DATABASE_URL=demo_db)
+    assert re.search(r"^sales_amount: [1-9]\d{0,2}(\.\d{3})+,\d\d$", text, re.M), text
+    assert f"comuna_code: {data['comuna_code']}\n" in text
+    assert f"sales_year: {data['sales_year']}\n" in text or not data.get("sales_year")

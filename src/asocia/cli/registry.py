@@ -40,6 +40,19 @@ app = typer.Typer(
 OPERATOR = Principal(role=Role.ADMIN, username="cli")
 
 
+# Fields of `registry show` that are quantities (shown as numbers; codes and years are not).
+QUANTITIES = frozenset(
+    [
+        "members_total",
+        "members_women",
+        "members_men",
+        "members_legal_persons",
+        "members_founding",
+        "employees",
+        "worker_members",
+        "sales_amount",
+    ]
+)
 OUTCOMES = {"rejected": N_("row rejected"), "flagged": N_("row flagged")}
 DUPLICATE_REASONS = {
     "same_tax_id": "same tax id",
@@ -220,7 +233,8 @@ def show(
         return
     for key, value in data.items():
         if key != "history" and value not in (None, "", [], {}):
-            console.print(f"{key}: {value}", highlight=False)
+            shown = number(value, 2 if key == "sales_amount" else 0) if key in QUANTITIES else value
+            console.print(f"{key}: {shown}", highlight=False, markup=False)
     for change in data["history"]:
         console.print(
             f"  {change['changed_at']:%Y-%m-%d %H:%M} {change['username'] or '-'} "
