@@ -44,10 +44,15 @@ PIPE_WIDTH = 4096
 class _Console(Console):
     """A Rich console that wraps at the terminal's width, and not at all in a pipe."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        if options.get("width") is None:
+            self._width = None  # Rich fixes COLUMNS at creation; read it when printing
+
     @property
     def size(self) -> ConsoleDimensions:
         size = super().size
-        if self._width is None and not self.is_terminal and "COLUMNS" not in self._environ:
+        if self._width is None and not self.is_terminal:  # COLUMNS too: some tools export 80
             return ConsoleDimensions(PIPE_WIDTH, size.height)
         return size
 
