@@ -163,3 +163,20 @@ def test_registry_show_formats_quantities_not_codes(demo_db: str) -> None:
     assert re.search(r"^sales_amount: [1-9]\d{0,2}(\.\d{3})+,\d\d$", text, re.M), text
     assert f"comuna_code: {data['comuna_code']}\n" in text
     assert f"sales_year: {data['sales_year']}\n" in text or not data.get("sales_year")
+
+
+def test_database_problems_are_spanish_too(tmp_path: Path) -> None:
+    unreachable = runner.invoke(
+        app,
+        ["users", "list"],
+        env={**NO_LOCALE, "ASOCIA_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
+    assert unreachable.exit_code == 2
+    assert unreachable.stderr.startswith("error: no se puede conectar con la base de datos")
+    stale = runner.invoke(
+        app,
+        ["users", "list"],
+        env={**NO_LOCALE, "ASOCIA_DATABASE_URL": f"sqlite:///{tmp_path}/n.db"},
+    )
+    assert stale.exit_code == 2
+    assert "revisión de esquema vacía" in stale.stderr and "`asocia db upgrade`" in stale.stderr

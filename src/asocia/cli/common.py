@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -186,8 +187,38 @@ def open_database(*, check_schema: bool = True) -> Database:
         else:
             db.ping()
     except DatabaseError as exc:
-        fail(str(exc))
+        fail(_database_problem(str(exc)))
     return db
+
+
+_DATABASE_PROBLEMS = (
+    (
+        re.compile(r"cannot reach the database (?P<url>\S+): (?P<reason>.*)", re.S),
+        N_("cannot reach the database {url}: {reason}"),
+    ),
+    (
+        re.compile(
+            r"the database (?P<url>\S+) is at schema revision (?P<current>\S+), this asocia "
+            r"needs (?P<head>\S+): run `asocia db upgrade`"
+        ),
+        N_(
+            "the database {url} is at schema revision {current}, this asocia needs {head}: "
+            "run `asocia db upgrade`"
+        ),
+    ),
+)
+
+
+def _database_problem(message: str) -> str:
+    """The storage layer's one-line reason, in the language of this run when it is a known one."""
+    for pattern, template in _DATABASE_PROBLEMS:
+        found = pattern.fullmatch(message)
+        if found:
+            values = found.groupdict()
+            if values.get("current") == "empty":
+                values["current"] = _("empty")
+            return _(template).format(**values)
+    return message
 
 
 def print_json(value: Any) -> None:
