@@ -86,6 +86,12 @@ def test_start_up_imports_nothing_heavy(args: tuple[str, ...]) -> None:
         assert "asocia.cli.registry" not in modules
 
 
+def test_the_db_group_help_leaves_alembic_and_sqlalchemy_alone() -> None:
+    code, modules, output = modules_after("db", "--help")
+    assert code in (0, None) and "upgrade" in output
+    assert "asocia.cli.db" in modules and heavy(modules) == []
+
+
 def test_a_group_loads_when_it_runs() -> None:
     """The probe can fail: running a group imports what it needs."""
     code, modules, output = modules_after("diagnosis", "instruments", "--json")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from asocia.cli.common import _, console, open_database, print_json
-from asocia.db import migrate
 
 app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 
@@ -15,6 +14,8 @@ def upgrade(
     revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
 ) -> None:
     """Create the database or bring its schema up to date (safe to run at every start)."""
+    from asocia.db import migrate  # Alembic: only in the commands that use it
+
     db = open_database(check_schema=False)
     before = migrate.current_revision(db)
     migrate.upgrade(db, revision)
@@ -37,6 +38,8 @@ def downgrade(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Take the schema back to an earlier revision (drops the data of newer tables)."""
+    from asocia.db import migrate  # Alembic: only in the commands that use it
+
     db = open_database(check_schema=False)
     if not yes:
         typer.confirm(
@@ -53,6 +56,8 @@ def downgrade(
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the database URL, its schema revision and the revision this code needs."""
+    from asocia.db import migrate  # Alembic: only in the commands that use it
+
     db = open_database(check_schema=False)
     current, head = migrate.current_revision(db), migrate.head_revision()
     info = {"url": db.safe_url, "current": current, "head": head, "up_to_date": current == head}
