@@ -22,7 +22,15 @@ PACKAGE = ROOT / "src" / "asocia"
 WEB = PACKAGE / "web"
 LOCALE = PACKAGE / "locale"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-CAPABILITIES = ("registry", "diagnosis", "stats", "programmes", "monitoring", "partnerships")
+CAPABILITIES = (
+    "registry",
+    "diagnosis",
+    "stats",
+    "programmes",
+    "monitoring",
+    "partnerships",
+    "cli",
+)
 
 
 def domain_files(domain: str) -> list[Path]:

@@ -274,3 +274,10 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _cli_speaks_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The capabilities' CLI tests read English messages (the source language): the locale
+    says English. The CLI speaks Spanish by default; tests/cli/test_language.py checks that."""
+    monkeypatch.setenv("LANGUAGE", "en")

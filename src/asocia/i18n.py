@@ -9,13 +9,11 @@ capability ("Read" → "Leídas" of rows, "Leídos" of submissions).
 
 from __future__ import annotations
 
+import ast
 import gettext as _gettext
+import re
 from functools import cache
-from io import BytesIO
 from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from asocia.settings import LANGUAGES
 
@@ -28,13 +26,96 @@ def N_(message: str) -> str:
     return message
 
 
+_PLURAL_FORMS = re.compile(r"plural=([^;\n]+)")
+
+
+def read_po_messages(po: Path) -> tuple[dict[str | tuple[str, int], str], str]:
+    """The translated messages of a ``.po`` file and its plural expression, read directly.
+
+    What Babel's ``read_po`` + ``write_mo(use_fuzzy=False)`` keep, at a fraction of the start-up
+    cost (the command line reads the catalogues at every run): entries with a translation,
+    not fuzzy, not obsolete; plural entries keyed ``(msgid, n)`` (an empty form is the
+    English one, as Babel writes it); ``msgctxt`` as
+    ``context\x04msgid``. tests/cli/test_po_reader.py checks it against Babel on every
+    catalogue.
+    """
+    messages: dict[str | tuple[str, int], str] = {}
+    plural = "(n != 1)"
+    entry: dict[str, str] = {}
+    fuzzy = False
+    field: str | None = None
+
+    def flush() -> None:
+        nonlocal entry, fuzzy, plural
+        msgid = entry.get("msgid")
+        if msgid is not None and not fuzzy:
+            if "msgctxt" in entry:
+                msgid = f"{entry['msgctxt']}\x04{msgid}"
+            if msgid == "":
+                found = _PLURAL_FORMS.search(entry.get("msgstr", ""))
+                plural = found.group(1).strip() if found else plural
+            elif "msgid_plural" in entry:
+                forms = sorted(
+                    (int(k[7:-1]), v) for k, v in entry.items() if k.startswith("msgstr[")
+                )
+                for n, value in forms:  # as Babel: an empty form reads as the English one
+                    messages[(msgid, n)] = value or (msgid if n == 0 else entry["msgid_plural"])
+            elif entry.get("msgstr"):
+                messages[msgid] = entry["msgstr"]
+        entry, fuzzy = {}, False
+
+    for raw in po.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line:
+            flush()
+            field = None
+        elif line.startswith("#~"):
+            continue
+        elif line.startswith("#"):
+            if line.startswith("#,") and "fuzzy" in line[2:].replace(",", " ").split():
+                if "msgid" in entry:
+                    flush()
+                fuzzy = True
+            elif "msgid" in entry:
+                flush()
+        elif line.startswith('"'):
+            if field is not None:
+                entry[field] += _unquote(line)
+        else:
+            keyword, _space, value = line.partition(" ")
+            if keyword in ("msgctxt", "msgid") and "msgid" in entry:
+                flush()
+            field = keyword
+            entry[field] = _unquote(value)
+    flush()
+    messages.pop("", None)
+    return messages, plural
+
+
+def _unquote(literal: str) -> str:
+    """The text of a quoted PO string (C escapes, as Python's)."""
+    literal = literal.strip()
+    if "\\" not in literal and literal[:1] == literal[-1:] == '"' and len(literal) >= 2:
+        return literal[1:-1]
+    value = ast.literal_eval(literal)
+    if not isinstance(value, str):
+        raise ValueError(f"not a PO string: {literal}")
+    return value
+
+
+class _Catalogue(_gettext.GNUTranslations):
+    """A GNU translations object filled from :func:`read_po_messages` (no ``.mo`` needed)."""
+
+    def __init__(self, po: Path) -> None:
+        super().__init__()
+        messages, plural = read_po_messages(po)
+        self._catalog = messages
+        self.plural = _gettext.c2py(plural)
+        self._charset = "utf-8"
+
+
 def _catalogue(po: Path, lang: str) -> _gettext.GNUTranslations:
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=po.stem)
-    buffer = BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return _gettext.GNUTranslations(buffer)
+    return _Catalogue(po)
 
 
 @cache

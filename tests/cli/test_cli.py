@@ -21,12 +21,19 @@ runner = CliRunner()
 def commands(group: Any, prefix: str = "asocia") -> Iterator[tuple[str, Any]]:
     """Every command under ``group`` (Typer ships its own click, so this is duck-typed)."""
     yield prefix, group
-    if hasattr(group, "commands"):
-        for name, command in group.commands.items():
-            yield from commands(command, f"{prefix} {name}")
+    if hasattr(group, "list_commands"):  # the root loads its groups on demand
+        for name in group.list_commands(None):
+            yield from commands(group.get_command(None, name), f"{prefix} {name}")
 
 
 ALL = list(commands(typer.main.get_command(app)))
+
+
+def test_every_group_is_listed() -> None:
+    paths = {p for p, _command in ALL}
+    for path in ("asocia db status", "asocia users list", "asocia registry import", "asocia demo"):
+        assert path in paths
+    assert {"asocia diagnosis show", "asocia stats summary", "asocia serve"} <= paths
 
 
 @pytest.mark.parametrize(("path", "command"), ALL, ids=[p for p, _ in ALL])

@@ -81,7 +81,7 @@ def test_xlsform_import_list_show_report_portfolio(env: Database, tmp_path: Path
         "category",
         "subcategory",
     }
-    text = run("show", str(rows[0]["id"]))
+    text = run("show", str(rows[0]["id"]), "--lang", "es")
     assert "Gestión financiera" in text
     pdf = tmp_path / "r.pdf"
     run("report", str(rows[0]["id"]), "--out", str(pdf))

@@ -68,7 +68,8 @@ def test_summary_filters_and_table_output(env: Database) -> None:
 
 def test_crosstab_csv_and_public_json(env: Database) -> None:
     result = runner.invoke(
-        app, ["stats", "crosstab", "region", "rural_class", "-m", "members", "--csv"]
+        app,
+        ["stats", "crosstab", "region", "rural_class", "-m", "members", "--csv", "--lang", "es"],
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from asocia.cli.common import console, open_database, print_json
-from asocia.db import migrate
+from asocia.cli.common import _, console, open_database, print_json
 
 app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 
@@ -15,14 +14,22 @@ def upgrade(
     revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
 ) -> None:
     """Create the database or bring its schema up to date (safe to run at every start)."""
+    from asocia.db import migrate  # Alembic: only in the commands that use it
+
     db = open_database(check_schema=False)
     before = migrate.current_revision(db)
     migrate.upgrade(db, revision)
     after = migrate.current_revision(db)
     if before == after:
-        console.print(f"database {db.safe_url} already at {after}")
+        console.print(
+            _("database {url} already at {revision}").format(url=db.safe_url, revision=after)
+        )
     else:
-        console.print(f"database {db.safe_url} upgraded: {before or 'empty'} → {after}")
+        console.print(
+            _("database {url} upgraded: {before} → {after}").format(
+                url=db.safe_url, before=before or _("empty"), after=after
+            )
+        )
 
 
 @app.command()
@@ -31,21 +38,35 @@ def downgrade(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Take the schema back to an earlier revision (drops the data of newer tables)."""
+    from asocia.db import migrate  # Alembic: only in the commands that use it
+
     db = open_database(check_schema=False)
     if not yes:
-        typer.confirm(f"Downgrade {db.safe_url} to {revision}? Data may be lost", abort=True)
+        typer.confirm(
+            _("Downgrade {url} to {revision}? Data may be lost").format(
+                url=db.safe_url, revision=revision
+            ),
+            abort=True,
+        )
     migrate.downgrade(db, revision)
-    console.print(f"database {db.safe_url} now at {migrate.current_revision(db) or 'base'}")
+    now = migrate.current_revision(db) or "base"
+    console.print(_("database {url} now at {revision}").format(url=db.safe_url, revision=now))
 
 
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the database URL, its schema revision and the revision this code needs."""
+    from asocia.db import migrate  # Alembic: only in the commands that use it
+
     db = open_database(check_schema=False)
     current, head = migrate.current_revision(db), migrate.head_revision()
     info = {"url": db.safe_url, "current": current, "head": head, "up_to_date": current == head}
     if as_json:
         print_json(info)
     else:
-        state = "up to date" if current == head else "run `asocia db upgrade`"
-        console.print(f"{db.safe_url}: {current or 'empty'} (code needs {head}; {state})")
+        state = _("up to date") if current == head else _("run `asocia db upgrade`")
+        console.print(
+            _("{url}: {current} (code needs {head}; {state})").format(
+                url=db.safe_url, current=current or _("empty"), head=head, state=state
+            )
+        )

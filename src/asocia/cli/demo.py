@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
-from sqlalchemy import func, select
 
-from asocia.cli.common import console, fail, load_settings, open_database, print_json, progress
-from asocia.db.models.registry import Cooperative
+from asocia.cli.common import (
+    _,
+    console,
+    fail,
+    load_settings,
+    number,
+    open_database,
+    print_json,
+    progress,
+)
 from asocia.registry import synthetic
 from asocia.registry.synthetic_files import write_files
 from asocia.stats.summary import warm as warm_statistics_summary
@@ -34,7 +42,9 @@ app = typer.Typer(
 @app.callback()
 def demo(
     ctx: typer.Context,
-    cooperatives: int = typer.Option(3000, "--cooperatives", help="How many (100–1,000,000)."),
+    cooperatives: int = typer.Option(
+        3000, "--cooperatives", min=100, max=1_000_000, help="How many (100–1,000,000)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same registry."),
     if_empty: bool = typer.Option(False, "--if-empty", help="Only when the registry is empty."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -46,15 +56,16 @@ def demo(
     settings = load_settings()
     db = open_database()
     if not if_empty:
-        with db.session() as session:
-            existing = session.scalar(select(func.count()).select_from(Cooperative)) or 0
+        existing = _registered(db)
         if existing:
             fail(
-                f"the registry already has {existing:,} cooperatives: the demo loads only into "
-                "an empty registry (use --if-empty to skip quietly)"
+                _(
+                    "the registry already holds {count} cooperatives: the demo fills an empty "
+                    "database (--if-empty does nothing when it is not empty)"
+                ).format(count=number(existing))
             )
     with progress(transient=True, disable=as_json) as bar:
-        task = bar.add_task("demo registry", total=cooperatives)
+        task = bar.add_task(_("demo registry"), total=cooperatives)
         written = synthetic.load(
             db,
             cooperatives,
@@ -64,19 +75,35 @@ def demo(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
         if written:
-            bar.update(task, description="statistics summary")
+            bar.update(task, description=_("statistics summary"))
             warm_statistics_summary(db, uf_clp=settings.uf_clp)
     if as_json:
         print_json({"written": written, "seed": seed})
     elif written:
-        console.print(f"{written:,} synthetic cooperatives written (seed {seed})")
+        console.print(
+            _("{count} synthetic cooperatives written (seed {seed})").format(
+                count=number(written), seed=seed
+            )
+        )
     else:
-        console.print("the registry is not empty: nothing written")
+        console.print(_("the registry is not empty: nothing written"))
+
+
+def _registered(db: Any) -> int:
+    """How many cooperatives the registry holds."""
+    from sqlalchemy import func, select
+
+    from asocia.db.models import Cooperative
+
+    with db.session() as session:
+        return int(session.execute(select(func.count()).select_from(Cooperative)).scalar_one())
 
 
 @app.command()
 def files(
-    cooperatives: int = typer.Option(3000, "--cooperatives", help="How many (100–1,000,000)."),
+    cooperatives: int = typer.Option(
+        3000, "--cooperatives", min=100, max=1_000_000, help="How many (100–1,000,000)."
+    ),
     out: Path = typer.Option(..., "--out", help="Directory to write into."),
     seed: int = typer.Option(0, "--seed", help="Same seed, same registry."),
     fmt: list[str] = typer.Option(["csv", "xlsx"], "--format", help="csv and/or xlsx."),
@@ -101,8 +128,16 @@ def files(
         print_json(manifest)
         return
     console.print(
-        f"{', '.join(manifest['files'])} written to {out}: {cooperatives:,} rows, "
-        f"{sum(manifest['broken'].values()):,} broken on purpose "
-        f"(expect {manifest['expected']['rejected']:,} rejected, "
-        f"{manifest['expected']['flagged']:,} flagged; see manifest.json)"
+        _(
+            "{files} written to {out}: {rows} rows, {broken} broken on purpose "
+            "(expect {rejected} rejected, {flagged} flagged; see manifest.json)"
+        ).format(
+            files=", ".join(manifest["files"]),
+            out=out,
+            rows=number(cooperatives),
+            broken=number(sum(manifest["broken"].values())),
+            rejected=number(manifest["expected"]["rejected"]),
+            flagged=number(manifest["expected"]["flagged"]),
+        ),
+        highlight=False,
     )

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 from sqlalchemy import select
 
 from asocia.auth.policy import Principal, Role
-from asocia.cli.common import console, fail, open_database, print_json
+from asocia.cli.common import _, command_language, console, fail, number, open_database, print_json
 from asocia.db.models import Cooperative
 from asocia.diagnosis import demo, queries, store
 from asocia.diagnosis.instrument import Instrument, localize
+from asocia.diagnosis.lights import TrafficLight
 from asocia.diagnosis.loader import (
     InstrumentError,
     get_instrument,
     load_instrument_file,
     load_instruments,
 )
-from asocia.diagnosis.report import render_pdf, report_data
 from asocia.diagnosis.submissions import ExportError, parse_export_file
-from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, write_xlsform
 from asocia.registry.taxid import format_rut
+
+if TYPE_CHECKING:
+    from asocia.diagnosis.xlsform import CooperativeChoice
 
 app = typer.Typer(
     help="Cooperative diagnosis: instruments, XLSForms, ODK/Kobo imports, results.",
@@ -34,6 +36,7 @@ app = typer.Typer(
 # The command line is run by whoever operates the installation: it sees everything.
 OPERATOR = Principal(user_id=None, username="cli", role=Role.ADMIN)
 JSON_HELP = "Print machine-readable JSON."
+DIAGNOSIS_STATUSES = {"draft": "Draft", "submitted": "Submitted"}
 LANG_HELP = "Language of labels and messages: es or en."
 
 
@@ -55,12 +58,13 @@ def _instrument(spec: str, version: str | None) -> Instrument:
 @app.command("instruments")
 def instruments_command(json_output: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """List the installed instruments and their versions."""
+    lang = command_language(None)
     rows = [
         {
             "key": i.key,
             "id": i.id,
             "version": i.version,
-            "title": localize(i.title, "es"),
+            "title": localize(i.title, lang),
             "questions": len(i.questions),
             "scored": i.scored_question_count,
         }
@@ -69,7 +73,7 @@ def instruments_command(json_output: bool = typer.Option(False, "--json", help=J
     if json_output:
         print_json(rows)
         return
-    table = Table("instrument", "title", "questions", "scored")
+    table = Table(_("instrument"), _("title"), _("questions"), _("scored"))
     for row in rows:
         table.add_row(str(row["key"]), str(row["title"]), str(row["questions"]), str(row["scored"]))
     console.print(table)
@@ -81,12 +85,16 @@ def validate_command(path: Path = typer.Argument(..., help="Instrument YAML file
     try:
         instrument = load_instrument_file(path)
     except FileNotFoundError:
-        fail(f"no such file: {path}")
+        fail(_("no such file: {path}").format(path=path))
     except InstrumentError as exc:
         for problem in exc.problems:
             typer.echo(f"{exc.source}: {problem.path}: {problem.message}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"{path}: valid instrument {instrument.key} ({len(instrument.questions)} questions)")
+    typer.echo(
+        _("{path}: valid instrument {key} ({count} questions)").format(
+            path=path, key=instrument.key, count=number(len(instrument.questions))
+        )
+    )
 
 
 @app.command("xlsform")
@@ -113,8 +121,10 @@ def xlsform_command(
     ),
 ) -> None:
     """Write the XLSForm of an instrument for ODK Collect / KoboCollect."""
+    from asocia.diagnosis.xlsform import build_xlsform, write_xlsform
+
     if cooperatives not in ("file", "choices", "typed"):
-        fail("--cooperatives must be file, choices or typed")
+        fail(_("--cooperatives must be file, choices or typed"))
     instrument = _instrument(instrument_spec, version)
     choices: list[CooperativeChoice] | None = None
     if cooperatives != "typed":
@@ -131,11 +141,13 @@ def xlsform_command(
         revision=revision,
     )
     for path in write_xlsform(form, out):
-        typer.echo(f"wrote {path}")
+        typer.echo(_("wrote {path}").format(path=path))
 
 
 def cooperative_choices(session: Any, region: int | None = None) -> list[CooperativeChoice]:
     """Registry cooperatives as form choices: tax id when known, else ``reg-<number>``."""
+    from asocia.diagnosis.xlsform import CooperativeChoice
+
     query = select(
         Cooperative.tax_id, Cooperative.registry_number, Cooperative.legal_name, Cooperative.country
     ).where(Cooperative.merged_into_id.is_(None))
@@ -172,7 +184,7 @@ def import_command(
 ) -> None:
     """Import submissions from an ODK Central or KoboToolbox export."""
     if not path.is_file():
-        fail(f"no such file: {path}")
+        fail(_("no such file: {path}").format(path=path))
     instruments = load_instruments()
     default = _instrument(instrument_spec, None) if instrument_spec else None
     try:
@@ -189,20 +201,27 @@ def import_command(
     if json_output:
         print_json(result)
         return
-    typer.echo(
-        f"{path.name} ({export.dialect}): read {summary.read}, created "
-        f"{summary.created}, updated {summary.updated}, unchanged {summary.unchanged}, "
-        f"rejected {summary.rejected}"
+    counts = _(
+        "read {read}, created {created}, updated {updated}, unchanged {unchanged}, "
+        "rejected {rejected}"
+    ).format(
+        **{
+            k: number(getattr(summary, k))
+            for k in ("read", "created", "updated", "unchanged", "rejected")
+        }
     )
+    typer.echo(f"{path.name} ({export.dialect}): {counts}")
     for problem in summary.problems:
-        typer.echo(f"  row {problem['row']}: {problem['reason']}")
+        typer.echo(
+            "  " + _("row {row}: {reason}").format(row=problem["row"], reason=problem["reason"])
+        )
 
 
 @app.command("list")
 def list_command(
     cooperative: int | None = typer.Option(None, "--cooperative", help="Cooperative id."),
     instrument_id: str | None = typer.Option(None, "--instrument", help="Instrument id."),
-    limit: int = typer.Option(200, "--limit", help="At most this many diagnoses."),
+    limit: int = typer.Option(200, "--limit", min=1, help="At most this many diagnoses."),
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """List diagnoses, newest first, with their overall light."""
@@ -221,22 +240,25 @@ def list_command(
     if json_output:
         print_json([{**r.__dict__, "light": r.light.value} for r in rows])
         return
-    table = Table("id", "cooperative", "instrument", "date", "status", "%", "light")
+    lang = command_language(None)
+    table = Table("id", _("cooperative"), _("instrument"), _("date"), _("status"), "%", _("light"))
     for r in rows:
         table.add_row(
             str(r.id),
             r.cooperative_name,
             r.instrument,
             r.diagnosed_on.isoformat(),
-            r.status,
-            "—" if r.percentage is None else f"{r.percentage:.1f}",
-            r.light.value,
+            _(DIAGNOSIS_STATUSES.get(r.status, r.status)),
+            number(r.percentage, 1),
+            store.light_label(r.light, lang),
         )
     console.print(table)
 
 
 def _report_data(diagnosis_id: int, lang: str) -> dict[str, Any]:
     """The report of a diagnosis as data, or exit with one line when there is none."""
+    from asocia.diagnosis.report import report_data
+
     db = open_database()
     try:
         with db.session() as session:
@@ -253,10 +275,11 @@ def _report_data(diagnosis_id: int, lang: str) -> dict[str, Any]:
 @app.command("show")
 def show_command(
     diagnosis_id: int = typer.Argument(..., help="Diagnosis id."),
-    lang: str = typer.Option("es", "--lang", help=LANG_HELP),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show a diagnosis: lights, priorities, action plan, progress and peer benchmark."""
+    lang = command_language(lang)
     data = _report_data(diagnosis_id, lang)
     if json_output:
         print_json(data)
@@ -269,29 +292,39 @@ def show_command(
         indent = {"instrument": "", "dimension": "  ", "category": "    ", "subcategory": "      "}[
             node["level"]
         ]
-        pct = "—" if node["percentage"] is None else f"{node['percentage']:.1f} %"
-        typer.echo(f"{indent}{node['label']}: {pct} [{node['light']}]")
+        pct = "—" if node["percentage"] is None else f"{number(node['percentage'], 1)} %"
+        light = store.light_label(TrafficLight(node["light"]), lang)
+        typer.echo(f"{indent}{node['label']}: {pct} ({light})")
     if data["actions"]:
-        typer.echo("Plan de acción:" if lang == "es" else "Action plan:")
+        typer.echo(_("Action plan") + ":")
         for item in data["actions"]:
-            typer.echo(f"  - {item['action']} [{item['status']}]")
+            typer.echo(f"  - {item['action']} ({_(item['status'])})")
 
 
 @app.command("report")
 def report_command(
     diagnosis_id: int = typer.Argument(..., help="Diagnosis id."),
     out: Path = typer.Option(..., "--out", help="The .pdf file to write."),
-    lang: str = typer.Option("es", "--lang", help=LANG_HELP),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
 ) -> None:
     """Write a diagnosis report as PDF."""
+    from asocia.diagnosis.report import render_pdf
+
+    lang = command_language(lang)
+    if not out.parent.is_dir():
+        fail(
+            _("cannot write {file}: the folder {folder} does not exist").format(
+                file=out, folder=out.parent
+            )
+        )
     data = _report_data(diagnosis_id, lang)
     out.write_bytes(render_pdf(data, lang))
-    typer.echo(f"wrote {out}")
+    typer.echo(_("wrote {path}").format(path=out))
 
 
 @app.command("demo")
 def demo_command(
-    count: int = typer.Option(300, "--count", help="How many cooperatives to diagnose."),
+    count: int = typer.Option(300, "--count", min=1, help="How many cooperatives to diagnose."),
     seed: int = typer.Option(1, "--seed", help="Random seed."),
     if_empty: bool = typer.Option(
         False, "--if-empty", help="Do nothing when diagnoses already exist."
@@ -303,12 +336,12 @@ def demo_command(
     try:
         with db.session() as session:
             if if_empty and demo.has_diagnoses(session):
-                typer.echo("diagnoses already exist: nothing done")
+                typer.echo(_("diagnoses already exist: nothing done"))
                 return
             written = demo.create_demo_diagnoses(session, instrument, count, seed)
     finally:
         db.dispose()
-    typer.echo(f"created {written} demo diagnoses")
+    typer.echo(_("created {count} demo diagnoses").format(count=number(written)))
 
 
 @app.command("portfolio")
@@ -318,10 +351,11 @@ def portfolio_command(
     ),
     version: str | None = typer.Option(None, "--version", help="Instrument version."),
     out: Path | None = typer.Option(None, "--out", help="Write .csv or .xlsx instead."),
-    lang: str = typer.Option("es", "--lang", help=LANG_HELP),
+    lang: str | None = typer.Option(None, "--lang", help=LANG_HELP),
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Share of green / yellow / red per category, by region and legal class."""
+    lang = command_language(lang)
     instrument = _instrument(instrument_spec, version)
     db = open_database()
     try:
@@ -335,21 +369,26 @@ def portfolio_command(
         elif out.suffix.lower() == ".csv":
             out.write_text(queries.portfolio_csv(rows), encoding="utf-8")
         else:
-            fail("--out must end in .csv or .xlsx")
-        typer.echo(f"wrote {out}")
+            fail(_("--out must end in .csv or .xlsx"))
+        typer.echo(_("wrote {path}").format(path=out))
         return
     if json_output:
         print_json(rows)
         return
-    table = Table("region", "class", "category", "n", "green", "yellow", "red")
+    from asocia.stats.labels import value_label
+
+    def label(dim: str, value: object) -> str:
+        return "—" if value is None else value_label(dim, value, lang)
+
+    table = Table(_("region"), _("class"), _("category"), "n", _("green"), _("yellow"), _("red"))
     for row in rows:
         table.add_row(
-            str(row["region_code"]),
-            str(row["legal_class"]),
+            label("region", row["region_code"]),
+            label("legal_class", row["legal_class"]),
             str(row["category_label"]),
-            str(row["diagnoses"]),
-            str(row["green"]),
-            str(row["yellow"]),
-            str(row["red"]),
+            number(row["diagnoses"]),
+            number(row["green"]),
+            number(row["yellow"]),
+            number(row["red"]),
         )
     console.print(table)

@@ -11,7 +11,17 @@ from typing import Any
 import typer
 
 from asocia.auth.policy import Principal, Role
-from asocia.cli.common import console, fail, load_settings, open_database, print_json, progress
+from asocia.cli.common import (
+    N_,
+    _,
+    console,
+    fail,
+    load_settings,
+    number,
+    open_database,
+    print_json,
+    progress,
+)
 from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
 from asocia.registry.columns import Mapping, MappingError
@@ -20,6 +30,7 @@ from asocia.registry.export import export as export_registry
 from asocia.registry.flags import FlagFilters, open_flags
 from asocia.registry.importer import ImportFailed, import_file
 from asocia.registry.readers import ReadError
+from asocia.registry.reasons import localized_reason
 from asocia.registry.store import Actor, MergeError, merge_cooperatives
 from asocia.registry.validation import Problem
 from asocia.stats.summary import warm as warm_statistics_summary
@@ -30,6 +41,26 @@ app = typer.Typer(
 
 # Whoever runs the CLI holds the database itself: they act with every permission.
 OPERATOR = Principal(role=Role.ADMIN, username="cli")
+
+
+# Fields of `registry show` that are quantities (shown as numbers; codes and years are not).
+QUANTITIES = frozenset(
+    [
+        "members_total",
+        "members_women",
+        "members_men",
+        "members_legal_persons",
+        "members_founding",
+        "employees",
+        "worker_members",
+        "sales_amount",
+    ]
+)
+OUTCOMES = {"rejected": N_("row rejected"), "flagged": N_("row flagged")}
+DUPLICATE_REASONS = {
+    "same_tax_id": "same tax id",
+    "similar_name": "similar name in the same comuna",
+}
 
 
 def _actor() -> Actor:
@@ -59,7 +90,7 @@ def import_(
         fail(str(exc))
     if header_row is not None:
         if header_row < 1:
-            fail("--header-row must be a line number (1 or more)")
+            fail(_("--header-row must be a line number (1 or more)"))
         overrides = overrides or Mapping()
         overrides.header_row = header_row
     settings = load_settings()
@@ -70,7 +101,11 @@ def import_(
         try:
             report_file = report.open("w", encoding="utf-8", newline="")
         except OSError as exc:
-            fail(f"cannot write the report {report}: {exc.strerror or exc}")
+            fail(
+                _("cannot write the report {file}: {reason}").format(
+                    file=report, reason=exc.strerror or exc
+                )
+            )
         report_writer = csv.writer(report_file)
         report_writer.writerow(["line", "column", "value", "reason", "outcome"])
 
@@ -81,7 +116,7 @@ def import_(
             )
 
     with progress(transient=True, disable=as_json) as bar:
-        task = bar.add_task(f"importing {file.name}", total=None)
+        task = bar.add_task(_("importing {file}").format(file=file.name), total=None)
 
         def report_progress(done: int, total: int | None, message: str | None) -> None:
             bar.update(task, completed=done, total=total, description=message or file.name)
@@ -107,7 +142,7 @@ def import_(
             if report_file is not None:
                 report_file.close()
         if not dry_run and (result.created or result.updated):
-            bar.update(task, description="updating the statistics summary")
+            bar.update(task, description=_("updating the statistics summary"))
             warm_statistics_summary(db, uf_clp=settings.uf_clp)
     if as_json:
         print_json(
@@ -120,20 +155,28 @@ def import_(
         )
         return
     summary = result.summary()
-    verb = "would import" if dry_run else "imported"
-    console.print(f"{file.name}: {verb} — " + ", ".join(f"{k} {v:,}" for k, v in summary.items()))
+    verb = _("would import") if dry_run else _("imported")
+    console.print(
+        f"{file.name}: {verb} — " + ", ".join(f"{_(k)} {number(v)}" for k, v in summary.items()),
+        highlight=False,
+    )
     for p in result.problems[:20]:
         console.print(
-            f"  line {p.line}, {p.column or '-'}: {p.reason}"
+            "  "
+            + _("line {line}, {column}: {reason}").format(
+                line=p.line, column=p.column or "-", reason=localized_reason(p.reason, _)
+            )
             + (f" [{p.value}]" if p.value else "")
-            + f" ({p.outcome})",
+            + f" ({_(OUTCOMES.get(p.outcome, p.outcome))})",
             highlight=False,
+            markup=False,
         )
     if result.problem_count > 20:
-        hint = " (see --report)" if not report else f" (all in {report})"
-        console.print(f"  … {result.problem_count - 20:,} more problems{hint}")
+        hint = _(" (see --report)") if not report else _(" (all in {report})").format(report=report)
+        more = _("… {count} more problems").format(count=number(result.problem_count - 20))
+        console.print(f"  {more}{hint}", highlight=False)
     if result.import_run_id:
-        console.print(f"import run {result.import_run_id}")
+        console.print(_("import run {id}").format(id=result.import_run_id))
 
 
 @app.command()
@@ -144,18 +187,22 @@ def export(
 ) -> None:
     """Export the registry (with --public: without contacts or extra attributes)."""
     if fmt not in FORMATS:
-        fail(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+        fail(
+            _("unknown format {format!r}; one of {known}").format(
+                format=fmt, known=", ".join(FORMATS)
+            )
+        )
     if not out.parent.is_dir():
-        fail(f"cannot write {out}: no directory {out.parent}")
-    if out.is_dir():
-        fail(f"cannot write {out}: it is a directory")
+        fail(
+            _("cannot write {file}: the folder {folder} does not exist").format(
+                file=out, folder=out.parent
+            )
+        )
     db = open_database()
-    try:
-        with db.session() as session:
-            count = export_registry(session, OPERATOR, out, fmt=fmt, public=public)
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
-    console.print(f"{count:,} cooperatives written to {out}" + (" (public)" if public else ""))
+    with db.session() as session:
+        count = export_registry(session, OPERATOR, out, fmt=fmt, public=public)
+    message = _("{count} cooperatives written to {file}").format(count=number(count), file=out)
+    console.print(message + (_(" (public)") if public else ""), highlight=False)
 
 
 @app.command("list")
@@ -168,7 +215,7 @@ def list_(
     ilo_type: str | None = typer.Option(None, "--ilo-type", help="ILO type code."),
     status: str | None = typer.Option(None, "--status", help="Legal status code."),
     size_band: str | None = typer.Option(None, "--size", help="micro, small, medium, large."),
-    limit: int = typer.Option(20, "--limit", help="Rows to show."),
+    limit: int = typer.Option(20, "--limit", min=1, help="Rows to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List cooperatives, filtered, by name."""
@@ -195,7 +242,7 @@ def list_(
             highlight=False,
         )
     more = "+" if page.count_capped else ""
-    console.print(f"{page.count:,}{more} matching")
+    console.print(_("{count} matching").format(count=f"{number(page.count)}{more}"))
 
 
 @app.command()
@@ -208,14 +255,15 @@ def show(
     with db.session() as session:
         data = queries.get_cooperative(session, OPERATOR, cooperative_id)
         if data is None:
-            fail(f"no cooperative {cooperative_id}")
+            fail(_("no cooperative {id}").format(id=cooperative_id))
         data["history"] = queries.history(session, OPERATOR, cooperative_id)
     if as_json:
         print_json(data)
         return
     for key, value in data.items():
         if key != "history" and value not in (None, "", [], {}):
-            console.print(f"{key}: {value}", highlight=False)
+            shown = number(value, 2 if key == "sales_amount" else 0) if key in QUANTITIES else value
+            console.print(f"{key}: {shown}", highlight=False, markup=False)
     for change in data["history"]:
         console.print(
             f"  {change['changed_at']:%Y-%m-%d %H:%M} {change['username'] or '-'} "
@@ -226,7 +274,7 @@ def show(
 
 @app.command()
 def duplicates(
-    limit: int = typer.Option(50, "--limit", help="Candidates to show."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Candidates to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List duplicate candidates for review (nothing is merged)."""
@@ -237,12 +285,17 @@ def duplicates(
         print_json([c.as_dict() for c in found])
         return
     for c in found:
+        reason = _(DUPLICATE_REASONS.get(c.reason, c.reason))
         console.print(
-            f"{c.first_id} ↔ {c.second_id}  {c.reason} ({c.score:.2f}): "
+            f"{c.first_id} ↔ {c.second_id}  {reason} ({number(c.score, 2)}): "
             f"{c.first['legal_name']} | {c.second['legal_name']}",
             highlight=False,
         )
-    console.print(f"{len(found)} candidates; merge with `asocia registry merge KEEP OTHER`")
+    console.print(
+        _("{count} candidates; merge with `asocia registry merge KEEP OTHER`").format(
+            count=number(len(found))
+        )
+    )
 
 
 @app.command()
@@ -262,7 +315,7 @@ def merge(
     if as_json:
         print_json(result)
     else:
-        console.print(f"{other} merged into {keep}")
+        console.print(_("{other} merged into {keep}").format(other=other, keep=keep))
 
 
 @app.command()
@@ -292,10 +345,15 @@ def corrections(
         for flag in item["flags"]:
             value = f" [{flag['value']}]" if flag["value"] else ""
             console.print(
-                f"          {flag['field']}: {flag['reason']}{value} (line {flag['line']})",
+                _("          {field}: {reason}{value} (line {line})").format(
+                    field=flag["field"], reason=flag["reason"], value=value, line=flag["line"]
+                ),
                 highlight=False,
             )
     console.print(
-        f"{queue['count']:,} open flags on {queue['cooperatives']:,} cooperatives; "
-        "edit a cooperative at /registry/ID/edit to resolve its flags"
+        _(
+            "{flags} open flags on {cooperatives} cooperatives; edit a cooperative at "
+            "/registry/ID/edit to resolve its flags"
+        ).format(flags=number(queue["count"]), cooperatives=number(queue["cooperatives"])),
+        highlight=False,
     )

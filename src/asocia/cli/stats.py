@@ -9,7 +9,17 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from asocia.cli.common import console, fail, load_settings, open_database, print_json
+from asocia.cli.common import (
+    _,
+    command_language,
+    console,
+    fail,
+    load_settings,
+    number,
+    open_database,
+    percent,
+    print_json,
+)
 from asocia.stats import report
 from asocia.stats.crosstab import crosstab as build_crosstab
 from asocia.stats.crosstab import to_csv
@@ -34,8 +44,8 @@ def _filters(items: list[str] | None) -> Filters:
     mapping: dict[str, list[str]] = {}
     for item in items or []:
         if "=" not in item:
-            fail(f"filter {item!r} must look like DIMENSION=VALUE")
-        key, _, values = item.partition("=")
+            fail(_("filter {filter!r} must look like DIMENSION=VALUE").format(filter=item))
+        key, _sep, values = item.partition("=")
         mapping.setdefault(key.strip(), []).extend(v.strip() for v in values.split(","))
     try:
         return Filters.of(mapping)
@@ -59,14 +69,12 @@ def _fmt(key: str, value: Any) -> str:
         return "—"
     unit = load_definitions().indicator(key).unit
     if unit == "fraction":
-        return f"{value * 100:.1f} %"
+        return percent(value)
     if unit == "index":
-        return f"{value:.3f}"
+        return number(value, 3)
     if unit == "CLP":
-        return f"MM$ {value / 1e6:,.0f}"
-    if isinstance(value, float):
-        return f"{value:,.0f}"
-    return f"{value:,}"
+        return f"MM$ {number(value / 1e6)}"
+    return number(value)
 
 
 @app.command()
@@ -77,9 +85,10 @@ def summary(
     population: str = typer.Option(
         "current", "--population", help="current (in force, default) or registered (all)."
     ),
-    lang: str = typer.Option("en", "--lang", help="Language of the labels (es or en)."),
+    lang: str | None = typer.Option(None, "--lang", help="Language of the labels (es or en)."),
 ) -> None:
     """Print the headline figures: cooperatives, members, workers, structure, concentration."""
+    lang = command_language(lang)
     filters = _filters(filter_)
 
     def run(engine: StatsEngine, settings: Any) -> dict[str, Any]:
@@ -95,15 +104,15 @@ def summary(
         print_json(result)
         return
     definitions = load_definitions()
-    table = Table(title="asocia — " + ("public " if public else "") + "summary")
-    table.add_column("indicator")
-    table.add_column("value", justify="right")
+    table = Table(title="asocia — " + (_("public summary") if public else _("summary")))
+    table.add_column(_("indicator"))
+    table.add_column(_("value"), justify="right")
     for key in report.HEADLINE:
         table.add_row(definitions.indicator(key).text(lang)["label"], _fmt(key, result[key]))
     console.print(table)
     if result["suppressed"]:
         console.print(
-            f"suppressed (fewer than {result['k']} cooperatives): "
+            _("suppressed (fewer than {k} cooperatives): ").format(k=result["k"])
             + ", ".join(result["suppressed"])
         )
 
@@ -120,11 +129,16 @@ def crosstab(
     population: str = typer.Option("current", "--population", help="current or registered."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV (one line per cell)."),
-    lang: str = typer.Option("es", "--lang", help="Language of value labels (es or en)."),
+    lang: str | None = typer.Option(None, "--lang", help="Language of value labels (es or en)."),
 ) -> None:
     """Cross-tabulate ROWS × COLUMNS × measure, with totals (and suppression with --public)."""
+    lang = command_language(lang)
     if measure not in CROSSTAB_MEASURES:
-        fail(f"unknown measure {measure!r}; known: {', '.join(CROSSTAB_MEASURES)}")
+        fail(
+            _("unknown measure {measure!r}; known: {known}").format(
+                measure=measure, known=", ".join(CROSSTAB_MEASURES)
+            )
+        )
     filters = _filters(filter_)
 
     def run(engine: StatsEngine, settings: Any) -> Any:
@@ -157,22 +171,27 @@ def crosstab(
     out = Table(title=f"{measure}{unit}: {rows}" + (f" × {columns}" if columns else ""))
     out.add_column(rows)
     heads = [labels[columns][v] for v in table.column_values] if columns else [measure]
-    for head in [*heads, "total"] if columns else heads:
+    for head in [*heads, _("total")] if columns else heads:
         out.add_column(str(head), justify="right")
-    row_names = [labels[rows][v] for v in table.row_values] + ["total"]
+    row_names = [labels[rows][v] for v in table.row_values] + [_("total")]
     for name, values in zip(row_names, table.values, strict=True):
-        out.add_row(str(name), *["·" if v is None else f"{v / scale:,.0f}" for v in values])
+        out.add_row(str(name), *["·" if v is None else number(v / scale) for v in values])
     console.print(out)
     if table.suppressed_cells:
-        console.print(f"· suppressed cells: {table.suppressed_cells} (k = {table.k})")
+        console.print(
+            _("· suppressed cells: {count} (k = {k})").format(
+                count=number(table.suppressed_cells), k=table.k
+            )
+        )
 
 
 @app.command()
 def indicators(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    lang: str = typer.Option("en", "--lang", help="Language (es or en)."),
+    lang: str | None = typer.Option(None, "--lang", help="Language (es or en)."),
 ) -> None:
     """List the indicator definitions: id, label, unit and the guideline or law followed."""
+    lang = command_language(lang)
     definitions = load_definitions()
     items = [
         {"id": ind.id, "unit": ind.unit, **ind.text(lang)}
@@ -181,8 +200,8 @@ def indicators(
     if as_json:
         print_json(items)
         return
-    table = Table(title="indicators")
-    for head in ("id", "label", "unit", "follows"):
+    table = Table(title=_("indicators"))
+    for head in ("id", _("label"), _("unit"), _("follows")):
         table.add_column(head)
     for item in items:
         table.add_row(item["id"], item["label"], item["unit"], item["follows"])
@@ -194,9 +213,10 @@ def export(
     directory: Path = typer.Argument(..., help="Folder to write the CSV files into."),
     public: bool = typer.Option(False, "--public", help=PUBLIC_HELP),
     filter_: list[str] = typer.Option(None, "--filter", "-f", help=FILTER_HELP),
-    lang: str = typer.Option("es", "--lang", help="Language of value labels (es or en)."),
+    lang: str | None = typer.Option(None, "--lang", help="Language of value labels (es or en)."),
 ) -> None:
     """Write the dashboard's data (every chart and cross-tab, and the summary) as CSV files."""
+    lang = command_language(lang)
     filters = _filters(filter_)
 
     def run(engine: StatsEngine, settings: Any) -> report.Dashboard:
@@ -219,7 +239,10 @@ def export(
         json.dumps({**board.headline, "suppressed": board.suppressed}, indent=2, default=str),
         encoding="utf-8",
     )
-    console.print(f"wrote {written + 2} files to {directory}")
+    console.print(
+        _("wrote {count} files to {folder}").format(count=written + 2, folder=directory),
+        highlight=False,
+    )
 
 
 @app.command()
@@ -230,7 +253,7 @@ def refresh() -> None:
         return refresh_summary(engine.session, engine.context, engine.definitions)
 
     count = _engine_run(run)
-    console.print(f"summary rebuilt: {count:,} cooperatives registered")
+    console.print(_("summary rebuilt: {count} cooperatives registered").format(count=number(count)))
 
 
 @app.command()

@@ -11,7 +11,7 @@ import typer
 
 from asocia.auth import accounts
 from asocia.auth.policy import Role
-from asocia.cli.common import console, fail, open_database, print_json
+from asocia.cli.common import _, console, fail, open_database, print_json
 
 app = typer.Typer(help="Create and manage user accounts and roles.", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ ROLES_HELP = f"Role: one of {', '.join(r.value for r in Role)}."
 def _read_password_stdin() -> str:
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        fail("no password on standard input")
+        fail(_("no password on standard input"))
     return password
 
 
@@ -59,9 +59,13 @@ def create(
     if as_json:
         print_json(result)
     else:
-        console.print(f"created user {result['username']} ({result['role']})")
+        console.print(
+            _("created user {username} ({role})").format(
+                username=result["username"], role=result["role"]
+            )
+        )
         if not password_stdin:
-            console.print(f"password: {password}")
+            console.print(_("password: {password}").format(password=password), highlight=False)
 
 
 @app.command("list")
@@ -85,7 +89,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
         return
     from rich.table import Table
 
-    table = Table("username", "role", "cooperative", "last login")
+    table = Table(_("username"), _("role"), _("cooperative"), _("last login"))
     for row in rows:
         table.add_row(
             str(row["username"]),
@@ -111,7 +115,7 @@ def set_role(
             accounts.set_role(session, username, role, cooperative_id=cooperative_id)
     except accounts.AccountError as exc:
         fail(str(exc))
-    console.print(f"{username} is now {role}")
+    console.print(_("{username} is now {role}").format(username=username, role=role))
 
 
 @app.command("set-password")
@@ -129,9 +133,9 @@ def set_password(
             accounts.set_password(session, username, password)
     except accounts.AccountError as exc:
         fail(str(exc))
-    console.print(f"password of {username} changed")
+    console.print(_("password of {username} changed").format(username=username))
     if not password_stdin:
-        console.print(f"password: {password}")
+        console.print(_("password: {password}").format(password=password), highlight=False)
 
 
 @app.command("ensure-admin")
@@ -143,16 +147,19 @@ def ensure_admin() -> None:
     given = os.environ.get("ASOCIA_ADMIN_PASSWORD")
     with db.session() as session:
         if any(u.role == Role.ADMIN.value for u in accounts.list_users(session)):
-            console.print("an admin account exists")
+            console.print(_("an admin account exists"))
             return
         password = given or secrets.token_urlsafe(12)
         try:
             accounts.create_user(session, username, password, Role.ADMIN.value)
         except accounts.AccountError as exc:
             fail(str(exc))
-    console.print(f"created admin account [bold]{username}[/]")
+    console.print(_("created admin account {username}").format(username=f"[bold]{username}[/]"))
     if not given:
-        console.print(f"password (shown once): [bold]{password}[/]", highlight=False)
+        console.print(
+            _("password (shown once): {password}").format(password=f"[bold]{password}[/]"),
+            highlight=False,
+        )
 
 
 # -- API tokens ---------------------------------------------------------------------------------
@@ -166,7 +173,7 @@ app.add_typer(token_app, name="token")
 def _user_or_fail(session: Any, username: str) -> Any:
     user = accounts.get_user(session, username)
     if user is None:
-        fail(f"no user named {username!r}")
+        fail(_("no user named {username!r}").format(username=username))
     return user
 
 
@@ -186,7 +193,12 @@ def token_create(
     if as_json:
         print_json({"id": token.id, "name": token.name, "token": token.secret})
         return
-    console.print(f"token {token.id} ({token.name}) for {username}; shown once:", highlight=False)
+    console.print(
+        _("token {id} ({name}) for {username}; shown once:").format(
+            id=token.id, name=token.name, username=username
+        ),
+        highlight=False,
+    )
     # Plain print: the secret alone on its line, never wrapped or styled, for scripts to read.
     print(token.secret)
 
@@ -215,7 +227,9 @@ def token_list(
         return
     from rich.table import Table
 
-    table = Table("id", "name", "prefix", "created", "last used", "revoked")
+    table = Table(
+        "id", _("name"), _("prefix"), _("created on"), _("last used"), _("revoked")
+    )  # fmt: skip
     for row in rows:
         table.add_row(*(str(row[k] or "") for k in row))
     console.print(table)
@@ -233,4 +247,7 @@ def token_revoke(
             accounts.revoke_token(session, _user_or_fail(session, username).id, token_id)
     except accounts.AccountError as exc:
         fail(str(exc))
-    console.print(f"token {token_id} of {username} revoked")
+    console.print(
+        _("token {id} of {username} revoked").format(id=token_id, username=username),
+        highlight=False,
+    )

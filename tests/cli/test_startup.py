@@ -1,0 +1,101 @@
+"""``asocia --version`` and ``asocia --help`` import no heavy module (start-up under 0.5 s).
+
+The times themselves are measured by benchmarks/bench_cli_startup.py; this test guards the
+cause: the list of modules a fresh interpreter holds after the command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "fpdf",
+    "fontTools",
+    "pyxform",
+    "openpyxl",
+    "alembic",
+    "sqlalchemy",
+    "duckdb",
+    "psycopg",
+    "pandas",
+    "numpy",
+    "httpx",
+    "yaml",
+    "jsonschema",
+    "argon2",
+    "babel",
+    "asocia.db",
+    "asocia.web",
+    "asocia.auth",
+    "asocia.registry",
+    "asocia.diagnosis",
+    "asocia.stats",
+)
+
+PROBE = """
+import json, sys
+sys.argv = ["asocia", *json.loads(sys.argv[1])]
+from asocia.cli.main import main
+try:
+    main()
+except SystemExit as exit_:
+    code = exit_.code
+print("\\n@@MODULES@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def modules_after(*args: str) -> tuple[int, list[str], str]:
+    environ = {**os.environ, "COLUMNS": "100"}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environ,
+        timeout=60,
+    )
+    assert "@@MODULES@@" in done.stdout, done.stderr
+    output, _sep, data = done.stdout.rpartition("\n@@MODULES@@")
+    found = json.loads(data)
+    return found["code"], found["modules"], output
+
+
+def heavy(modules: list[str]) -> list[str]:
+    return [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)]
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ()], ids=repr)
+def test_start_up_imports_nothing_heavy(args: tuple[str, ...]) -> None:
+    code, modules, output = modules_after(*args)
+    assert code in (0, 2, None)
+    assert heavy(modules) == []
+    if args == ("--version",):
+        assert output.strip().startswith("asocia ")
+    else:  # the root help lists every group without importing it
+        for group in ("db", "users", "registry", "demo", "diagnosis", "stats", "serve"):
+            assert f" {group} " in output
+        assert "asocia.cli.registry" not in modules
+
+
+def test_the_db_group_help_leaves_alembic_and_sqlalchemy_alone() -> None:
+    code, modules, output = modules_after("db", "--help")
+    assert code in (0, None) and "upgrade" in output
+    assert "asocia.cli.db" in modules and heavy(modules) == []
+
+
+def test_a_group_loads_when_it_runs() -> None:
+    """The probe can fail: running a group imports what it needs."""
+    code, modules, output = modules_after("diagnosis", "instruments", "--json")
+    assert code in (0, None), output
+    assert "asocia.cli.diagnosis" in modules and "sqlalchemy" in modules
+    # A group's help and light commands still leave the PDF, XLSForm and web stacks alone.
+    assert not [m for m in heavy(modules) if m.split(".")[0] in ("fpdf", "pyxform", "fastapi")]
