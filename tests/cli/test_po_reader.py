@@ -89,7 +89,8 @@ def babel_messages(po: Path, lang: str) -> dict[object, str]:
 def test_every_catalogue_reads_as_babel_reads_it(po: Path) -> None:
     mine, plural = i18n.read_po_messages(po)
     assert mine == babel_messages(po, po.parts[-3])
-    assert gettext.c2py(plural)(1) == 0 and gettext.c2py(plural)(2) == 1
+    # Two forms (n != 1) or CLDR's three for Spanish (one, many for millions, other).
+    assert gettext.c2py(plural)(1) == 0 and gettext.c2py(plural)(2) >= 1
 
 
 def test_awkward_entries(tmp_path: Path) -> None:
