@@ -160,7 +160,8 @@ async def _load(
                     response = await client.get(path)
                     await response.aread()
                     if response.status_code >= 400:
-                        errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
+                        status = str(response.status_code)
+                        errors[status] = errors.get(status, 0) + 1
                 except httpx.HTTPError as exc:
                     errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                 latencies.append((time.perf_counter() - start) * 1000)
