@@ -170,7 +170,9 @@ class DemoSite:
         for path in page_routes(app):
             if path == "/registry/import/{token}/report/{job_id}":
                 importer = role if role in self.reports else "admin"
-                pages.append(f"/registry/import/{self.tokens[importer]}/report/{self.reports[importer]}")
+                pages.append(
+                    f"/registry/import/{self.tokens[importer]}/report/{self.reports[importer]}"
+                )
                 continue
             missing = [name for name in PARAM.findall(path) if name not in values]
             assert not missing, f"{path}: tests/web/site_map.py cannot fill {missing}"

@@ -32,11 +32,26 @@ TITLES = {
     422: N_("Some values are not valid"),
     500: N_("Something went wrong"),
 }
-# Details Starlette itself gives (unknown address, wrong method).
-N_("Not Found")
-N_("Method Not Allowed")
-N_("The address names something that does not exist.")
-N_("The error was recorded. Try again later, or tell the site's administrators.")
+# Details of errors the pages raise, marked here so that the error page can translate them.
+DETAILS = (
+    N_("Not Found"),  # Starlette: unknown address
+    N_("Method Not Allowed"),
+    N_("The address names something that does not exist."),
+    N_("The error was recorded. Try again later, or tell the site's administrators."),
+    N_("you do not have permission to do this"),
+    N_("CSRF token missing or invalid; reload the page and try again"),
+    N_("no such job"),
+    N_("no such token"),
+    N_("no such cooperative"),
+    N_("no such import run"),
+    N_("no such upload"),
+    N_("no such report"),
+    N_("no such diagnosis"),
+    N_("no such action"),
+    N_("no such category"),
+    N_("no such chart or table"),
+    N_("bad cursor or sort"),
+)
 
 
 def is_api(request: Request) -> bool:
