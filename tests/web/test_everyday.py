@@ -17,7 +17,7 @@ def test_pages_answer_html_error_pages_in_spanish_and_the_api_json(web: Web) -> 
         response = client.get(path)
         assert response.status_code == status, path
         assert response.headers["content-type"].startswith("text/html"), path
-        assert "<html lang=\"es\"" in response.text and 'class="site-header"' in response.text
+        assert '<html lang="es"' in response.text and 'class="site-header"' in response.text
         assert "Página no encontrada" in response.text, path
     assert "La dirección nombra algo que no existe." in client.get("/registry/abc").text
     assert "no existe esa cooperativa" in client.get("/registry/999999").text
@@ -126,3 +126,88 @@ def test_responses_are_compressed_for_clients_that_accept_gzip(web: Web) -> None
     raw = client.get("/stats", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in raw.headers
     assert len(gzip.compress(raw.content)) < len(raw.content) / 3
+
+
+def _new_diagnosis(web: Web, client: object) -> int:
+    coop = web.make_cooperative()
+    created = client.post(  # type: ignore[attr-defined]
+        "/api/v1/diagnoses",
+        json={
+            "cooperative_id": coop,
+            "instrument": "diagnostico-cooperativo",
+            "diagnosed_on": "2026-02-01",
+        },
+        headers={"X-CSRF-Token": web.csrf(client)},  # type: ignore[arg-type]
+    )
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
+def test_numbers_are_typed_and_shown_in_the_interface_language(web: Web) -> None:
+    field = web.login_as("field")
+    diagnosis = _new_diagnosis(web, field)
+    page = f"/diagnosis/{diagnosis}/edit/gestion_financiera"
+    saved = field.post(
+        page,
+        data={
+            "fin_activo_corriente": "1.234,5",
+            "fin_pasivo_corriente": "824,77",
+            "intent": "save",
+            "csrf_token": web.csrf(field),
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    api = field.get(f"/api/v1/diagnoses/{diagnosis}").json()
+    assert api["answers"]["fin_activo_corriente"] == 1234.5
+    assert api["answers"]["fin_pasivo_corriente"] == 824.77
+    shown = field.get(page).text
+    assert 'name="fin_activo_corriente" value="1.234,5"' in shown
+    assert 'name="fin_pasivo_corriente" value="824,77"' in shown
+
+    field.cookies.set("asocia_lang", "en")
+    english = field.get(page).text
+    assert 'name="fin_activo_corriente" value="1,234.5"' in english
+    field.post(
+        page,
+        data={"fin_activo_corriente": "2,000.25", "intent": "save", "csrf_token": web.csrf(field)},
+    )
+    assert (
+        field.get(f"/api/v1/diagnoses/{diagnosis}").json()["answers"]["fin_activo_corriente"]
+        == 2000.25
+    )
+
+
+def test_form_errors_are_in_spanish_and_name_the_question(web: Web) -> None:
+    field = web.login_as("field")
+    diagnosis = _new_diagnosis(web, field)
+    bad = field.post(
+        f"/diagnosis/{diagnosis}/edit/gestion_financiera",
+        data={"fin_activo_corriente": "mucho", "intent": "save", "csrf_token": web.csrf(field)},
+    )
+    assert bad.status_code == 422
+    assert "se esperaba un número" in bad.text and "expected a number" not in bad.text
+    submit = field.post(
+        f"/diagnosis/{diagnosis}/edit/gobernanza",
+        data={"intent": "submit", "csrf_token": web.csrf(field)},
+    )
+    assert submit.status_code == 422
+    assert "falta una respuesta obligatoria" in submit.text
+    assert "required answer missing" not in submit.text
+
+
+def test_one_date_format_per_language() -> None:
+    from datetime import date, datetime
+
+    from asocia.web.forms import input_number, parse_number
+    from asocia.web.templating import _format_date
+
+    assert _format_date(date(2026, 2, 7), "es") == "7 feb 2026"
+    assert _format_date("2024-12-25", "es") == "25 dic 2024"
+    assert _format_date(datetime(2024, 12, 25, 10, 30), "en") == "Dec 25, 2024"
+    assert parse_number("1.234,5", "es") == "1234.5"
+    assert parse_number("1.234", "es") == "1234"
+    assert parse_number("824,77", "es") == "824.77"
+    assert parse_number("824.77", "es") == "824.77"
+    assert parse_number("1,234.5", "en") == "1234.5"
+    assert parse_number("1.2.3", "es") == "1.2.3"  # left for the validator to refuse
+    assert input_number(824.77, "es") == "824,77" and input_number(1500, "es") == "1.500"

@@ -96,7 +96,8 @@ def data_version(session: Session, *, uf_clp: float) -> str:
 
     context = StatsContext(uf_clp=uf_clp, as_of=date.today())
     # The database's address is part of the version: one process may serve several.
-    version = f"{session.get_bind().url}|{fingerprint(session, context, load_definitions())}"
+    address = session.get_bind().engine.url
+    version = f"{address}|{fingerprint(session, context, load_definitions())}"
     _SEEN.setdefault(version, datetime.now(UTC).replace(microsecond=0))
     return version
 

@@ -35,6 +35,7 @@ from asocia.diagnosis.submissions import ExportError, parse_export
 from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, xlsform_bytes
 from asocia.i18n import N_
 from asocia.web.deps import SESSION, require
+from asocia.web.forms import input_number, parse_number, reason_text
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -364,6 +365,7 @@ def _edit_page(
             "kinds": QuestionKind,
             "comments": diagnosis.comments or {},
             "ratios": ratios,
+            "input_number": lambda value: input_number(value, lang),
         },
         status_code=status,
     )
@@ -420,6 +422,10 @@ async def edit_save(
             if v is not None
         },
     }
+    lang = language(request)
+    for qid, typed in raw.items():  # numbers as typed in the interface's language
+        if isinstance(typed, str) and instrument.questions[qid].kind is QuestionKind.NUMERIC:
+            raw[qid] = parse_number(typed, lang)
     try:
         store.save_answers(
             session,
@@ -433,9 +439,12 @@ async def edit_save(
     except store.DiagnosisInputError as exc:
         session.rollback()
         labels = {q.id: localize(q.label, language(request)) for q in instrument.iter_questions()}
-        errors = [f"{labels.get(p.question, p.question)}: {p.reason}" for p in exc.problems]
+        errors = [
+            f"{labels.get(p.question, p.question)}: {reason_text(p.reason, _, lang)}"
+            for p in exc.problems
+        ]
         if intent == "submit" and not errors:
-            errors = [str(exc)]
+            errors = [reason_text(str(exc), _, lang)]
         return _edit_page(request, diagnosis, instrument, category, shown, errors, status=422)
     categories = [c.id for c in instrument.iter_categories()]
     if intent == "submit":

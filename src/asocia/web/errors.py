@@ -7,6 +7,7 @@ language, with the site's navigation; a script asking the API gets ``{"detail": 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request, Response
@@ -70,7 +71,7 @@ def translate(request: Request, message: str) -> str:
 
 
 def error_page(
-    request: Request, status: int, detail: Any, headers: dict[str, str] | None = None
+    request: Request, status: int, detail: Any, headers: Mapping[str, str] | None = None
 ) -> Response:
     """The HTML page of an error with ``status`` (``detail`` is translated when it can be)."""
     title = translate(request, TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]))
