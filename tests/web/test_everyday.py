@@ -211,3 +211,38 @@ def test_one_date_format_per_language() -> None:
     assert parse_number("1,234.5", "en") == "1234.5"
     assert parse_number("1.2.3", "es") == "1.2.3"  # left for the validator to refuse
     assert input_number(824.77, "es") == "824,77" and input_number(1500, "es") == "1.500"
+
+
+def test_upload_errors_name_the_persons_file_in_spanish(web: Web) -> None:
+    client = web.login_as("analyst")
+    response = client.post(
+        "/registry/import",
+        files={"file": ("empty.csv", b"")},
+        data={"csrf_token": web.csrf(client)},
+    )
+    assert response.status_code == 303
+    token = response.headers["location"].rsplit("/", 1)[1]
+    page = client.get(f"/registry/import/{token}")
+    assert page.status_code == 400
+    assert "empty.csv: el archivo está vacío o no tiene línea de encabezados" in page.text
+    assert token not in page.text.split("<main", 1)[1]
+
+
+def test_upload_error_text_keeps_the_line_and_translates() -> None:
+    from asocia.web.forms import upload_error
+
+    spanish = {"line": "línea", "cannot decode the file as %(value)s": "no se puede leer %(value)s"}
+    text = upload_error(
+        "/srv/up/abc123.csv, line 4: field larger than field limit",
+        ["/srv/up/abc123.csv", "abc123.csv"],
+        "socios.csv",
+        lambda m: spanish.get(m, m),
+    )
+    assert text == "socios.csv, línea 4: field larger than field limit"
+    text = upload_error(
+        "abc123.csv: cannot decode the file as utf-8: bad byte",
+        ["abc123.csv"],
+        "socios.csv",
+        lambda m: spanish.get(m, m),
+    )
+    assert text == "socios.csv: no se puede leer utf-8"

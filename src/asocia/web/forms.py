@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -80,3 +80,49 @@ def reason_text(reason: str, gettext: Callable[[str], str], lang: str) -> str:
                 value = input_number(float(value), lang)
             return gettext(template) % {"value": value}
     return gettext(reason)
+
+
+# What the registry readers say about a file they cannot read (asocia.registry.readers).
+_UPLOAD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^the file is empty or has no header line$"),
+     N_("the file is empty or has no header line")),
+    (re.compile(r"^not a text file \(CSV expected\)$"), N_("not a text file (CSV expected)")),
+    (re.compile(r"^JSON lines must be UTF-8$"), N_("JSON lines must be UTF-8")),
+    (re.compile(r"^no JSON objects found \(one object per line expected\)$"),
+     N_("no JSON objects found (one object per line expected)")),
+    (re.compile(r"^no such file$"), N_("no such file")),
+    (re.compile(r"^cannot decode the file as (?P<value>[^:]+):.*$"),
+     N_("cannot decode the file as %(value)s")),
+    (re.compile(r"^not a readable XLSX workbook \((?P<value>.*)\)$"),
+     N_("not a readable XLSX workbook (%(value)s)")),
+    (re.compile(r"^the sheet (?P<value>.+) is empty$"), N_("the sheet %(value)s is empty")),
+    (re.compile(r"^no sheet named (?P<value>.+)$"), N_("no sheet named %(value)s")),
+    (re.compile(r"^nothing was imported: (?P<value>.*)$"), N_("nothing was imported: %(value)s")),
+)  # fmt: skip
+_LINE = re.compile(r"^, line (?P<line>\d+): (?P<rest>.*)$", re.S)
+
+
+def upload_error(
+    message: str, stored: Iterable[str], original: str, gettext: Callable[[str], str]
+) -> str:
+    """A reader's message about an uploaded file, naming the file as the person called it
+    (``empty.csv``, not the stored ``Zqmcu4tSpQcCung9.csv``), in the visitor's language."""
+    for name in sorted(stored, key=len, reverse=True):  # the full path before the bare name
+        if name:
+            message = message.replace(name, original)
+    if not message.startswith(original) or message == original:
+        return message
+    prefix, rest = original, message[len(original) :]
+    line = _LINE.match(rest)
+    if line:
+        prefix = f"{original}, {gettext('line')} {line['line']}"
+        rest = line["rest"]
+    else:
+        rest = rest.removeprefix(": ")
+    for pattern, template in _UPLOAD_PATTERNS:
+        match = pattern.match(rest)
+        if match:
+            values = match.groupdict()
+            rest = gettext(template) % values if values else gettext(template)
+            break
+    return f"{prefix}: {rest}"

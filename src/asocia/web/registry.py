@@ -42,6 +42,7 @@ from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
 from asocia.stats.summary import warm as warm_statistics_summary
 from asocia.web.deps import SESSION, get_database, get_settings, require
+from asocia.web.forms import upload_error
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -234,6 +235,12 @@ def _original_name(path: Path) -> str:
     return label.read_text("utf-8") if label.exists() else path.name
 
 
+def _file_error(request: Request, exc: Exception, path: Path) -> str:
+    """What went wrong with an uploaded file, naming it as the person did, in their language."""
+    gettext = translator(request, "registry")
+    return upload_error(str(exc), [str(path), path.name], _original_name(path), gettext)
+
+
 @router.post("/registry/import")
 def upload(
     request: Request,
@@ -279,7 +286,12 @@ def preview_page(
     try:
         shown = preview(path, sheet=sheet)
     except ReadError as exc:
-        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+        return render(
+            request,
+            "registry/import_upload.html",
+            {"error": _file_error(request, exc, path)},
+            status_code=400,
+        )
     return render(
         request,
         "registry/import_preview.html",
@@ -357,7 +369,12 @@ async def validate_upload(
         columns = preview(path, sheet=str(form.get("sheet") or "") or None)["columns"]
         mapping = _mapping_from_form(form, columns)
     except (MappingError, ReadError) as exc:
-        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+        return render(
+            request,
+            "registry/import_upload.html",
+            {"error": _file_error(request, exc, path)},
+            status_code=400,
+        )
     mapping_json = json.dumps(
         {"columns": mapping.columns, "country": mapping.country, "sheet": mapping.sheet}
     )
@@ -398,7 +415,12 @@ async def validate_upload(
             progress=None,
         )
     except (ReadError, ImportFailed) as exc:
-        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+        return render(
+            request,
+            "registry/import_upload.html",
+            {"error": _file_error(request, exc, path)},
+            status_code=400,
+        )
     report = result.as_dict()
     report["problems"] = report["problems"][:500]
     return render(
