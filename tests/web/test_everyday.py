@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 from fastapi import HTTPException
@@ -246,3 +247,82 @@ def test_upload_error_text_keeps_the_line_and_translates() -> None:
         lambda m: spanish.get(m, m),
     )
     assert text == "socios.csv: no se puede leer utf-8"
+
+
+def test_diagnosis_list_is_paged_with_a_count(web: Web) -> None:
+    from datetime import date, timedelta
+
+    from asocia.diagnosis import store
+    from asocia.diagnosis.loader import get_instrument
+
+    instrument = get_instrument("diagnostico-rapido")
+    coop = web.make_cooperative()
+    with web.db.session() as session:
+        for i in range(57):
+            store.create_diagnosis(
+                session,
+                cooperative_id=coop,
+                instrument=instrument,
+                diagnosed_on=date(2025, 1, 1) + timedelta(days=i // 2),
+                diagnostician="M. Soto",
+                actor=store.Actor(username="test"),
+            )
+    client = web.login_as("analyst")
+    first = client.get("/diagnosis")
+    assert first.status_code == 200
+    assert "57 diagnósticos." in first.text and "Se muestran 50 en esta página." in first.text
+    assert first.text.count('href="/diagnosis/') - first.text.count('href="/diagnosis/new') >= 50
+    following = first.text.split('rel="next" href="', 1)[1].split('"', 1)[0]
+    second = client.get(following.replace("&amp;", "&"))
+    assert second.status_code == 200 and 'rel="next"' not in second.text
+    ids = lambda html: set(re.findall(r'href="/diagnosis/(\d+)"', html))  # noqa: E731
+    assert len(ids(first.text)) == 50 and len(ids(second.text)) == 7
+    assert not ids(first.text) & ids(second.text)
+    assert client.get("/diagnosis?after=nonsense").status_code == 400
+
+
+def test_long_validation_reports_are_summarised_then_paged(web: Web, tmp_path: Path) -> None:
+    from asocia.registry.synthetic_files import CSV_NAME, write_files
+
+    write_files(400, tmp_path, seed=7, formats=["csv"], broken_share=0.6)
+    client = web.login_as("analyst")
+    upload = client.post(
+        "/registry/import",
+        files={"file": ("registro.csv", (tmp_path / CSV_NAME).read_bytes())},
+        data={"csrf_token": web.csrf(client)},
+    )
+    token = upload.headers["location"].rsplit("/", 1)[1]
+    report = client.post(
+        f"/registry/import/{token}/validate", data={"csrf_token": web.csrf(client), "country": "CL"}
+    )
+    assert report.status_code == 200, report.text[:500]
+    html = report.text
+    summary = html.split('data-testid="problem-summary"', 1)[1].split("</table>", 1)[0]
+    rows = html.split('data-testid="problems"', 1)[1].split("</table>", 1)[0]
+    assert summary.count("<tr>") >= 2  # header and at least one reason
+    assert html.index('data-testid="problem-summary"') < html.index('data-testid="problems"')
+    assert rows.count("<tr>") <= 101  # one page of rows
+    total = int(re.search(r'problem-total">([\d.]+) problemas', html)[1].replace(".", ""))  # type: ignore[index]
+    assert total > 100 and "El informe enumera los primeros 100 problemas." in html
+
+    # A stored import run pages its problems.
+    from asocia.db.models.registry import ImportRun
+
+    confirm = client.post(
+        f"/registry/import/{token}/confirm", data={"csrf_token": web.csrf(client), "mapping": "{}"}
+    )
+    assert confirm.status_code == 303
+    import time
+
+    deadline = time.monotonic() + 60
+    run_id = None
+    while run_id is None and time.monotonic() < deadline:
+        with web.db.session() as session:
+            run = session.query(ImportRun).filter(ImportRun.status != "running").first()
+            run_id = run.id if run else None
+        time.sleep(0.2)
+    assert run_id is not None
+    page = client.get(f"/registry/imports/{run_id}").text
+    assert 'data-testid="problem-pages"' in page and "Página 1 de" in page
+    second = client.get(f"/registry/imports/{run_id}?problems_page=2").text
+    assert "Página 2 de" in second and "Problemas 101 a" in second

@@ -97,9 +97,41 @@ def diagnosis_list(
     principal: Principal = VIEW,
     session: Session = SESSION,
 ) -> Response:
-    """Diagnoses the visitor may see."""
-    rows = queries.list_diagnoses(session, principal, cooperative_id=cooperative)
-    return render(request, "diagnosis/list.html", {"rows": rows, "cooperative": cooperative})
+    """Diagnoses the visitor may see, newest first, a page at a time (keyset paging)."""
+    cursor = _cursor(request.query_params.get("after"))
+    rows = queries.list_diagnoses(
+        session, principal, cooperative_id=cooperative, limit=PAGE_SIZE + 1, after=cursor
+    )
+    following = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        following = f"{rows[-1].diagnosed_on.isoformat()}.{rows[-1].id}"
+    total = queries.count_diagnoses(session, principal, cooperative_id=cooperative)
+    return render(
+        request,
+        "diagnosis/list.html",
+        {
+            "rows": rows,
+            "cooperative": cooperative,
+            "total": total,
+            "next_after": following,
+            "first_page": cursor is None,
+        },
+    )
+
+
+PAGE_SIZE = 50
+
+
+def _cursor(value: str | None) -> tuple[date, int] | None:
+    """The keyset cursor ``YYYY-MM-DD.id`` of the list's next page."""
+    if not value:
+        return None
+    day, _, number = value.partition(".")
+    try:
+        return date.fromisoformat(day), int(number)
+    except ValueError:
+        raise HTTPException(400, "bad cursor or sort") from None
 
 
 @router.get("/diagnosis/new")

@@ -41,6 +41,7 @@ from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
 from asocia.stats.summary import warm as warm_statistics_summary
+from asocia.web import problems as problem_pages
 from asocia.web.deps import SESSION, get_database, get_settings, require
 from asocia.web.forms import upload_error
 from asocia.web.templating import language, render, translator
@@ -191,11 +192,11 @@ def import_run_page(
     run = session.get(ImportRun, run_id)
     if run is None:
         raise HTTPException(404, "no such import run")
-    problems = queries.import_problems(session, run_id, limit=2000)
+    shown = problem_pages.run_view(request, session, run_id)
     return render(
         request,
         "registry/import_run.html",
-        {"run": run, "problems": problems, "reason": _reason(request)},
+        {"run": run, "problems": shown["rows"], "shown": shown, "reason": _reason(request)},
     )
 
 
@@ -233,6 +234,14 @@ def _save_upload(settings: Settings, upload: UploadFile) -> tuple[str, Path]:
 def _original_name(path: Path) -> str:
     label = path.with_suffix(".name")
     return label.read_text("utf-8") if label.exists() else path.name
+
+
+def _report_problems(request: Request, report: dict[str, Any]) -> dict[str, Any]:
+    """A validation report's problems: counts per reason over all, then one page of rows."""
+    problems = report.get("problems") or []
+    counts = report.get("problem_counts")
+    total = sum(c["total"] for c in counts) if counts else None
+    return problem_pages.view(request, problems, counts=counts, total=total)
 
 
 def _file_error(request: Request, exc: Exception, path: Path) -> str:
@@ -391,6 +400,7 @@ async def validate_upload(
                 progress=progress,
             )
             report: dict[str, Any] = result.as_dict()
+            report["problem_counts"] = problem_pages.count_reasons(report["problems"])
             report["problems"] = report["problems"][:500]
             report["url"] = f"/registry/import/{token}/report/{job_id}"
             report["mapping"] = mapping_json
@@ -422,6 +432,7 @@ async def validate_upload(
             status_code=400,
         )
     report = result.as_dict()
+    report["problem_counts"] = problem_pages.count_reasons(report["problems"])
     report["problems"] = report["problems"][:500]
     return render(
         request,
@@ -432,6 +443,7 @@ async def validate_upload(
             "report": report,
             "mapping": mapping_json,
             "reason": _reason(request),
+            "shown": _report_problems(request, report),
         },
     )
 
@@ -462,6 +474,7 @@ def validation_report(
             "report": report,
             "mapping": report.get("mapping", "{}"),
             "reason": _reason(request),
+            "shown": _report_problems(request, report),
         },
     )
 
