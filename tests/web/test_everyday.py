@@ -326,3 +326,45 @@ def test_long_validation_reports_are_summarised_then_paged(web: Web, tmp_path: P
     assert 'data-testid="problem-pages"' in page and "Página 1 de" in page
     second = client.get(f"/registry/imports/{run_id}?problems_page=2").text
     assert "Página 2 de" in second and "Problemas 101 a" in second
+
+
+def test_portfolio_and_column_mapping_show_labels_not_codes(web: Web) -> None:
+    from datetime import date
+
+    from asocia.diagnosis import store
+    from asocia.diagnosis.loader import get_instrument
+    from asocia.diagnosis.sample import extreme_answers
+
+    instrument = get_instrument("diagnostico-cooperativo")
+    coop = web.make_cooperative(region_code=1, legal_class="agua_potable")
+    with web.db.session() as session:
+        diagnosis = store.create_diagnosis(
+            session,
+            cooperative_id=coop,
+            instrument=instrument,
+            diagnosed_on=date(2025, 3, 1),
+            diagnostician="M. Soto",
+            actor=store.Actor(username="test"),
+        )
+        store.save_answers(
+            session,
+            diagnosis,
+            instrument,
+            store.answers_to_json(extreme_answers(instrument, best=True)),
+            submit=True,
+        )
+    client = web.login_as("analyst")
+    page = client.get("/diagnosis/portfolio").text
+    table = page.split('data-testid="portfolio"', 1)[1]
+    assert "Región de Tarapacá" in table and "De agua potable" in table
+    assert "<tr><td>1</td>" not in table and "<td>agua_potable</td>" not in table
+
+    upload = client.post(
+        "/registry/import",
+        files={"file": ("socios.csv", b"razon_social,rut\nCooperativa A,76.086.428-5\n")},
+        data={"csrf_token": web.csrf(client)},
+    )
+    preview = client.get(upload.headers["location"]).text
+    assert '<option value="tax_id" selected>RUT</option>' in preview
+    assert '<option value="legal_name" selected>Razón social</option>' in preview
+    assert ">members_total<" not in preview and ">Socios<" in preview

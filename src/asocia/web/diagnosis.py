@@ -36,6 +36,7 @@ from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, xlsform_b
 from asocia.i18n import N_
 from asocia.web.deps import SESSION, require
 from asocia.web.forms import input_number, parse_number, reason_text
+from asocia.web.labels import class_label, region_name
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -205,7 +206,11 @@ def portfolio_page(
 ) -> Response:
     """Share of lights per category, by region and legal class."""
     chosen = _instrument(instrument)
-    rows = queries.portfolio(session, principal, chosen, language(request))
+    lang = language(request)
+    rows = queries.portfolio(session, principal, chosen, lang)
+    for row in rows:  # labels, not codes
+        row["region_name"] = region_name(row["region_code"])
+        row["legal_class_label"] = class_label(row["legal_class"], lang)  # type: ignore[arg-type]
     return render(
         request,
         "diagnosis/portfolio.html",

@@ -44,6 +44,7 @@ from asocia.stats.summary import warm as warm_statistics_summary
 from asocia.web import problems as problem_pages
 from asocia.web.deps import SESSION, get_database, get_settings, require
 from asocia.web.forms import upload_error
+from asocia.web.labels import field_choices
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -309,7 +310,7 @@ def preview_page(
             "name": _original_name(path),
             "preview": shown,
             "sheet": sheet or "",
-            "fields": list(FIELDS),
+            "fields": field_choices(list(FIELDS), translator(request, "registry")),
             "size": path.stat().st_size,
         },
     )
