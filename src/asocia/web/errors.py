@@ -33,6 +33,7 @@ TITLES = {
     422: N_("Some values are not valid"),
     500: N_("Something went wrong"),
 }
+FORM_INVALID = N_("A field of the form is missing or not valid; go back and try again.")
 # Details of errors the pages raise, marked here so that the error page can translate them.
 DETAILS = (
     N_("Not Found"),  # Starlette: unknown address
@@ -107,8 +108,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
     if any(e["location"][:1] == ["path"] for e in errors):
         return error_page(request, 404, "The address names something that does not exist.")
-    fields = ", ".join(str(e["location"][-1]) for e in errors if e["location"])
-    return error_page(request, 422, fields)
+    return error_page(request, 422, FORM_INVALID)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

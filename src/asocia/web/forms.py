@@ -30,7 +30,7 @@ REASONS = (
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^below the minimum (?P<value>\S+)$"), N_("below the minimum %(value)s")),
     (re.compile(r"^above the maximum (?P<value>\S+)$"), N_("above the maximum %(value)s")),
-    (re.compile(r"^expected one of (?P<value>.+)$"), N_("expected one of: %(value)s")),
+    (re.compile(r"^expected one of (?P<value>.+)$"), N_("not one of the choices")),
     (re.compile(r"^not among the choices: (?P<value>.+)$"), N_("not among the choices: %(value)s")),
 )
 
@@ -78,7 +78,8 @@ def reason_text(reason: str, gettext: Callable[[str], str], lang: str) -> str:
             value = match["value"]
             with contextlib.suppress(ValueError):
                 value = input_number(float(value), lang)
-            return gettext(template) % {"value": value}
+            text = gettext(template)
+            return text % {"value": value} if "%(value)s" in text else text
     return gettext(reason)
 
 
@@ -126,3 +127,33 @@ def upload_error(
             rest = gettext(template) % values if values else gettext(template)
             break
     return f"{prefix}: {rest}"
+
+
+# What account administration refuses (asocia.auth.accounts.AccountError).
+_ACCOUNT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^unknown role (?P<value>'[^']*')"), N_("unknown role %(value)s")),
+    (re.compile(r"^the coop role needs the cooperative the person represents$"),
+     N_("the coop role needs the cooperative the person represents")),
+    (re.compile(r"^there is no cooperative with id (?P<value>\S+)$"),
+     N_("there is no cooperative with id %(value)s")),
+    (re.compile(r"^only the coop role is tied to a cooperative$"),
+     N_("only the coop role is tied to a cooperative")),
+    (re.compile(r"^a username is 1 to 80 characters with no spaces$"),
+     N_("a username is 1 to 80 characters with no spaces")),
+    (re.compile(r"^a password needs at least (?P<value>\d+) characters$"),
+     N_("a password needs at least %(value)s characters")),
+    (re.compile(r"^the username (?P<value>.+) is taken$"), N_("the username %(value)s is taken")),
+    (re.compile(r"^there is no user (?P<value>.+)$"), N_("there is no user %(value)s")),
+    (re.compile(r"^a token needs a name of 1 to 100 characters$"),
+     N_("a token needs a name of 1 to 100 characters")),
+)  # fmt: skip
+
+
+def account_error(message: str, gettext: Callable[[str], str]) -> str:
+    """An account administration error in the visitor's language."""
+    for pattern, template in _ACCOUNT_PATTERNS:
+        match = pattern.match(message)
+        if match:
+            values = match.groupdict()
+            return gettext(template) % values if values else gettext(template)
+    return gettext(message)
