@@ -115,6 +115,12 @@ def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings read from the environment (CLI, ASGI entry) keep uploads out of the checkout."""
+    monkeypatch.setenv("ASOCIA_UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
 # --- web ---------------------------------------------------------------------------------------
 
 

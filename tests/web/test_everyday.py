@@ -368,3 +368,9 @@ def test_portfolio_and_column_mapping_show_labels_not_codes(web: Web) -> None:
     assert '<option value="tax_id" selected>RUT</option>' in preview
     assert '<option value="legal_name" selected>Razón social</option>' in preview
     assert ">members_total<" not in preview and ">Socios<" in preview
+
+
+def test_settings_from_the_environment_upload_to_a_temporary_folder(tmp_path: Path) -> None:
+    from asocia.settings import Settings
+
+    assert Settings.from_env().upload_dir == tmp_path / "uploads"
