@@ -135,6 +135,7 @@ async def _load(
 
     mix = _mix(ids)
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     sent = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -153,7 +154,7 @@ async def _load(
             rng = random.Random(number)
             while time.monotonic() < deadline and sent < limit:
                 sent += 1
-                _, path = rng.choice(mix)
+                kind, path = rng.choice(mix)
                 path = path.format(id=rng.choice(ids))
                 start = time.perf_counter()
                 try:
@@ -165,6 +166,7 @@ async def _load(
                 except httpx.HTTPError as exc:
                     errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                 latencies.append((time.perf_counter() - start) * 1000)
+                by_kind.setdefault(kind, []).append(latencies[-1])
 
         await asyncio.gather(*(worker(n) for n in range(concurrency)))
         elapsed = time.monotonic() - started
@@ -174,7 +176,7 @@ async def _load(
             response = await client.get("/stats")
             dashboard.append((time.perf_counter() - start) * 1000)
         size = len(response.content)
-        wire = int(response.headers.get("content-length", size))
+        wire = int(response.headers.get("content-length", size))  # compressed, when it was
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -190,6 +192,7 @@ async def _load(
         "dashboard_ms": statistics.median(dashboard),
         "dashboard_bytes": size,
         "dashboard_wire": wire,
+        "by_kind": {k: statistics.median(v) for k, v in sorted(by_kind.items())},
     }
 
 
@@ -227,6 +230,10 @@ def run_engine(name: str, url: str, workers: int, args: argparse.Namespace) -> d
         f"{'':10} warm dashboard: median {result['dashboard_ms']:.1f} ms (one client), "
         f"{result['dashboard_bytes'] / 1024:.0f} KB, {result['dashboard_wire'] / 1024:.0f} KB sent"
     )
+    medians = "  ".join(f"{k} {v:.0f}" for k, v in result["by_kind"].items())
+    print(f"{'':10} median ms by kind: {medians}")
+    load = os.getloadavg()
+    print(f"{'':10} load average {load[0]:.1f} on {os.cpu_count()} cores (others' work too)")
     return result
 
 

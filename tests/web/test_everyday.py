@@ -118,6 +118,10 @@ def test_dashboard_is_cached_by_data_version_with_etag_and_304(web: Web) -> None
     assert api.status_code == 200 and api.json()["headline"]["cooperatives"] == 6
     again = client.get("/api/v1/stats/dashboard", headers={"If-None-Match": api.headers["etag"]})
     assert again.status_code == 304
+    summary = client.get("/api/v1/stats/summary")
+    assert summary.status_code == 200 and summary.json()["cooperatives"] == 6
+    cached = client.get("/api/v1/stats/summary", headers={"If-None-Match": summary.headers["etag"]})
+    assert cached.status_code == 304
 
 
 def test_responses_are_compressed_for_clients_that_accept_gzip(web: Web) -> None:

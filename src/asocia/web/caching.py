@@ -223,4 +223,4 @@ def conditional_json(
 
 def install(app: FastAPI) -> None:
     """Compress responses (gzip) for clients that accept it."""
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM, compresslevel=5)

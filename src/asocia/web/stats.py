@@ -435,10 +435,19 @@ def crosstab_csv(
 @api_router.get("/stats/summary")
 def api_summary(
     request: Request, principal: Principal = PUBLIC, session: Session = SESSION
-) -> dict[str, Any]:
-    """Headline figures (shares as fractions); suppressed ones are null and listed."""
-    return report.summary(
-        _engine(request, session), _filters(request), public=not _full(principal), k=_k(request)
+) -> Response:
+    """Headline figures (shares as fractions); suppressed ones are null and listed (cached;
+    ETag and Last-Modified)."""
+    filters = _filters(request)
+    public = not _full(principal)
+    version = caching.data_version(session, uf_clp=get_settings(request).uf_clp)
+    return caching.conditional_json(
+        request,
+        key=("api-summary", version, filters, public, _k(request)),
+        version=version,
+        build=lambda: report.summary(
+            _engine(request, session), filters, public=public, k=_k(request)
+        ),
     )
 
 
