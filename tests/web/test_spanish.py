@@ -17,8 +17,7 @@ from tests.conftest import Web
 from tests.web.site_map import ROLES, DemoSite
 
 # Words that are English and not Spanish; a Spanish page shows none of them.
-ENGLISH = set(
-    """the and with of is are was were not this that these your you missing expected required
+_WORDS = """the and with of is are was were not this that these your you missing expected required
     invalid such page pages next previous download search filter filters import imported
     rejected flagged members cooperative cooperatives diagnosis diagnoses draft submitted pending
     error unknown back home save show open users role created name value reason line column file
@@ -26,8 +25,8 @@ ENGLISH = set(
     account login logout than from for be has have will can cannot must should
     there their what which when where who how why answer answers choices nothing saved found
     below above whole empty header text expected denied permission access something went wrong
-    request address exist exists menu users password username""".split()
-)
+    request address exist exists menu users password username"""
+ENGLISH = set(_WORDS.split())
 # Parts of a page that are not interface text: code, data for charts, the other language's
 # switch, and values people typed or imported (names of cooperatives, files, tokens).
 SKIP = re.compile(
@@ -86,16 +85,19 @@ def test_form_errors_and_error_pages_are_spanish(web: Web, site: DemoSite) -> No
     field = _client(web, site, "field")
     token = web.csrf(admin)
     diagnosis = site.diagnosis_id
+    new = {"instrument": "diagnostico-cooperativo"}
+    finance = f"/diagnosis/{diagnosis}/edit/gestion_financiera"
+    governance = f"/diagnosis/{diagnosis}/edit/gobernanza"
     answers: list[tuple[Any, str, dict[str, Any]]] = [
         (web.new_client(), "/login", {"username": "nadie", "password": "incorrecta"}),
         (admin, "/admin/users", {"username": "", "password": "corta", "role": "analyst"}),
-        (admin, "/admin/users", {"username": "x", "password": "suficientemente larga", "role": "jefe"}),
-        (admin, "/diagnosis/new", {"cooperative_id": "999999", "instrument": "diagnostico-cooperativo", "diagnosed_on": "2026-01-01"}),
-        (admin, "/diagnosis/new", {"cooperative_id": "1", "instrument": "diagnostico-cooperativo", "diagnosed_on": "ayer"}),
-        (field, f"/diagnosis/{diagnosis}/edit/gestion_financiera", {"fin_activo_corriente": "mucho", "fin_contabilidad_al_dia": "quizas", "intent": "save"}),
-        (field, f"/diagnosis/{diagnosis}/edit/gobernanza", {"gob_socios": "-5", "intent": "submit"}),
+        (admin, "/admin/users", {"username": "x", "password": "larga de verdad", "role": "jefe"}),
+        (admin, "/diagnosis/new", {**new, "cooperative_id": "99999", "diagnosed_on": "2026-01-01"}),
+        (admin, "/diagnosis/new", {**new, "cooperative_id": "1", "diagnosed_on": "ayer"}),
+        (field, finance, {"fin_activo_corriente": "mucho", "fin_contabilidad_al_dia": "quizas"}),
+        (field, governance, {"gob_socios": "-5", "intent": "submit"}),
         (admin, "/registry/import", {}),
-    ]  # fmt: skip
+    ]
     found = []
     for client, path, data in answers:
         data = {**data, "csrf_token": web.csrf(client)}
