@@ -378,3 +378,47 @@ def test_settings_from_the_environment_upload_to_a_temporary_folder(tmp_path: Pa
     from asocia.settings import Settings
 
     assert Settings.from_env().upload_dir == tmp_path / "uploads"
+
+
+def test_dashboard_traffic_lights_follow_the_region_filter_and_say_so(web: Web) -> None:
+    from datetime import date
+
+    from asocia.diagnosis import store
+    from asocia.diagnosis.loader import get_instrument
+    from asocia.diagnosis.sample import extreme_answers
+
+    caching.clear()
+    instrument = get_instrument("diagnostico-cooperativo")
+    answers = store.answers_to_json(extreme_answers(instrument, best=True))
+    coops = [
+        web.make_cooperative(legal_name=f"Coop {n}", region_code=region, legal_class="agricola")
+        for n, region in enumerate((1, 13, 13))
+    ]
+    with web.db.session() as session:
+        for coop in coops:
+            diagnosis = store.create_diagnosis(
+                session,
+                cooperative_id=coop,
+                instrument=instrument,
+                diagnosed_on=date(2025, 3, 1),
+                diagnostician="M. Soto",
+                actor=store.Actor(username="test"),
+            )
+            store.save_answers(session, diagnosis, instrument, answers, submit=True)
+    client = web.login_as("analyst")
+
+    def diagnoses(query: str) -> tuple[set[str], str]:
+        page = client.get("/stats" + query).text
+        section = page.split('data-testid="diagnosis-aggregates"', 1)[1].split("</section>", 1)[0]
+        counts = set(re.findall(r'</th><td class="num">(\d+)</td>', section))
+        return counts, section
+
+    everything, section = diagnoses("")
+    assert everything == {"3"}
+    assert "Esta tabla sigue los filtros de región y clase." in section
+    north, section = diagnoses("?region=1")
+    assert north == {"1"}
+    assert diagnoses("?region=13")[0] == {"2"}
+    assert "no se aplican" not in section
+    _, section = diagnoses("?rural_class=rural")
+    assert "Los filtros de clase rural y tipo OIT no se aplican a ella." in section
