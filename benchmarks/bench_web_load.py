@@ -176,7 +176,7 @@ async def _load(
             response = await client.get("/stats")
             dashboard.append((time.perf_counter() - start) * 1000)
         size = len(response.content)
-        wire = int(response.headers.get("content-length", size))  # compressed, when it was
+        wire = response.num_bytes_downloaded  # compressed, when it was
     latencies.sort()
 
     def pct(p: float) -> float:

@@ -168,7 +168,7 @@ def validators(etag: str, modified: datetime) -> dict[str, str]:
         "Last-Modified": format_datetime(modified, usegmt=True),
         # Shared caches must not keep pages that name the visitor; browsers revalidate.
         "Cache-Control": "private, no-cache",
-        "Vary": "Cookie, Authorization, Accept-Encoding",
+        "Vary": "Cookie, Authorization",
     }
 
 
