@@ -84,6 +84,30 @@ def _prepare(url: str, cooperatives: int, seed: int) -> tuple[str, list[int]]:
     return username, ids
 
 
+def _cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by process ``root`` and its descendants (Linux)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    family, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                grew = True
+    return sum(times.get(pid, 0.0) for pid in family)
+
+
 def _start_server(url: str, workers: int, upload_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = dict(os.environ)
@@ -129,7 +153,14 @@ async def _login(client: Any, username: str) -> None:
 
 
 async def _load(
-    base: str, username: str, ids: list[int], *, seconds: float, concurrency: int, limit: int
+    base: str,
+    username: str,
+    ids: list[int],
+    *,
+    seconds: float,
+    concurrency: int,
+    limit: int,
+    server_pid: int,
 ) -> dict[str, Any]:
     import httpx
 
@@ -148,6 +179,7 @@ async def _load(
             await client.get(path.format(id=ids[0]))
         deadline = time.monotonic() + seconds
         started = time.monotonic()
+        cpu_before = _cpu_seconds(server_pid)
 
         async def worker(number: int) -> None:
             nonlocal sent
@@ -170,6 +202,7 @@ async def _load(
 
         await asyncio.gather(*(worker(n) for n in range(concurrency)))
         elapsed = time.monotonic() - started
+        server_cpu = _cpu_seconds(server_pid) - cpu_before
         dashboard = []
         for _ in range(20):
             start = time.perf_counter()
@@ -192,6 +225,7 @@ async def _load(
         "dashboard_ms": statistics.median(dashboard),
         "dashboard_bytes": size,
         "dashboard_wire": wire,
+        "cpu_ms": 1000 * server_cpu / max(1, len(latencies)),
         "by_kind": {k: statistics.median(v) for k, v in sorted(by_kind.items())},
     }
 
@@ -211,6 +245,7 @@ def run_engine(name: str, url: str, workers: int, args: argparse.Namespace) -> d
                 seconds=args.seconds,
                 concurrency=args.concurrency,
                 limit=args.max_requests,
+                server_pid=process.pid,
             )
         )
     finally:
@@ -229,6 +264,12 @@ def run_engine(name: str, url: str, workers: int, args: argparse.Namespace) -> d
     print(
         f"{'':10} warm dashboard: median {result['dashboard_ms']:.1f} ms (one client), "
         f"{result['dashboard_bytes'] / 1024:.0f} KB, {result['dashboard_wire'] / 1024:.0f} KB sent"
+    )
+    usable = min(workers, os.cpu_count() or 1)
+    capacity = usable * 1000 / result["cpu_ms"] if result["cpu_ms"] else 0
+    print(
+        f"{'':10} server CPU {result['cpu_ms']:.1f} ms a request: ~{capacity:.0f} req/s on "
+        f"{usable} core{'s' if usable > 1 else ''} with the machine to itself (client excluded)"
     )
     medians = "  ".join(f"{k} {v:.0f}" for k, v in result["by_kind"].items())
     print(f"{'':10} median ms by kind: {medians}")

@@ -31,11 +31,14 @@ def _widths(page: Any) -> tuple[int, int]:
     return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("role", "width"), [*((role, 390) for role in ROLES), ("admin", 360), ("anonymous", 360)]
+)
 def test_every_page_fits_a_phone(
-    live_server: LiveServer, site: DemoSite, browser: Any, role: str
+    live_server: LiveServer, site: DemoSite, browser: Any, role: str, width: int
 ) -> None:
-    context = browser.new_context(viewport=PHONE, locale="es-CL", device_scale_factor=1)
+    viewport = {**PHONE, "width": width}
+    context = browser.new_context(viewport=viewport, locale="es-CL", device_scale_factor=1)
     if role != "anonymous":
         context.add_cookies(
             [{"name": SESSION_COOKIE, "value": site.session_cookie(role), "url": live_server.url}]
@@ -52,10 +55,10 @@ def test_every_page_fits_a_phone(
         if scroll > inner:
             too_wide.append(f"{path} ({page.url}): {scroll} px > {inner} px")
         if SCREENSHOTS:
-            name = f"{role}{path.replace('/', '_') or '_home'}.png"
+            name = f"{role}-{width}{path.replace('/', '_') or '_home'}.png"
             page.screenshot(path=str(Path(SCREENSHOTS) / name))
     context.close()
-    assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
+    assert not too_wide, f"pages wider than a {width} px phone:\n" + "\n".join(too_wide)
 
 
 def test_wide_tables_scroll_inside_with_the_first_column_kept(
