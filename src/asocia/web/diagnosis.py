@@ -35,8 +35,8 @@ from asocia.diagnosis.submissions import ExportError, parse_export
 from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, xlsform_bytes
 from asocia.i18n import N_
 from asocia.web.deps import SESSION, require
+from asocia.web.display import class_label, region_name
 from asocia.web.forms import input_number, parse_number, reason_text
-from asocia.web.labels import class_label, region_name
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()

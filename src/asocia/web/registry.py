@@ -43,8 +43,8 @@ from asocia.settings import Settings
 from asocia.stats.summary import warm as warm_statistics_summary
 from asocia.web import problems as problem_pages
 from asocia.web.deps import SESSION, get_database, get_settings, require
+from asocia.web.display import field_choices
 from asocia.web.forms import upload_error
-from asocia.web.labels import field_choices
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
