@@ -6,7 +6,6 @@ language, with the site's navigation; a script asking the API gets ``{"detail": 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,8 +17,6 @@ from starlette.exceptions import HTTPException
 from asocia import i18n
 from asocia.i18n import N_
 from asocia.web.templating import language, render
-
-log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
@@ -112,8 +109,8 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    """An unexpected failure: logged; the visitor gets a page (or JSON) without internals."""
-    log.exception("error serving %s %s", request.method, request.url.path, exc_info=exc)
+    """An unexpected failure: the visitor gets a page (or JSON) without internals; Starlette
+    raises the exception again after this answer, so the server logs it once."""
     if is_api(request) or not hasattr(request.state, "csrf_seed"):
         return JSONResponse({"detail": "internal error"}, status_code=500)
     try:
