@@ -115,6 +115,12 @@ def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings read from the environment (CLI, ASGI entry) keep uploads out of the checkout."""
+    monkeypatch.setenv("ASOCIA_UPLOAD_DIR", str(tmp_path / "uploads"))
+
+
 # --- web ---------------------------------------------------------------------------------------
 
 
@@ -190,9 +196,9 @@ class Web:
 
 
 @pytest.fixture
-def web(db: Database) -> Iterator[Web]:
-    """The web app over ``db`` (SQLite and PostgreSQL)."""
-    settings = Settings(database_url=db.url, secret_key="k" * 40)
+def web(db: Database, tmp_path: Path) -> Iterator[Web]:
+    """The web app over ``db`` (SQLite and PostgreSQL); uploads go to a temporary folder."""
+    settings = Settings(database_url=db.url, secret_key="k" * 40, upload_dir=tmp_path / "uploads")
     app = create_app(settings, database=db)
     holder = Web(db=db, app=app, client=None)  # type: ignore[arg-type]
     holder.client = holder.new_client()
@@ -221,17 +227,21 @@ class LiveServer:
     url: str
     db: Database
     web: Web
+    app: Any = None
+    settings: Any = None
 
 
 @pytest.fixture
-def live_server(sqlite_db: Database) -> Iterator[LiveServer]:
+def live_server(sqlite_db: Database, tmp_path: Path) -> Iterator[LiveServer]:
     import socket
     import threading
     import time
 
     import uvicorn
 
-    settings = Settings(database_url=sqlite_db.url, secret_key="s" * 40)
+    settings = Settings(
+        database_url=sqlite_db.url, secret_key="s" * 40, upload_dir=tmp_path / "uploads"
+    )
     app = create_app(settings, database=sqlite_db)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -246,7 +256,9 @@ def live_server(sqlite_db: Database) -> Iterator[LiveServer]:
         time.sleep(0.05)
     helper = Web(db=sqlite_db, app=app, client=None)  # type: ignore[arg-type]
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{port}", db=sqlite_db, web=helper)
+        yield LiveServer(
+            url=f"http://127.0.0.1:{port}", db=sqlite_db, web=helper, app=app, settings=settings
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -56,7 +56,7 @@ def test_field_enters_a_diagnosis_page_by_page(web: Web) -> None:
         {"fin_contabilidad_al_dia": "yes", "fin_deudas_vencidas": "quizas", "intent": "save"},
     )
     assert bad.status_code == 422
-    assert "No se guardó nada" in bad.text and "not one of the choices" in bad.text
+    assert "No se guardó nada" in bad.text and "no es una de las opciones" in bad.text
     assert 'value="yes" checked' in bad.text
     saved = _post(
         web,
@@ -77,7 +77,7 @@ def test_field_enters_a_diagnosis_page_by_page(web: Web) -> None:
 
     # Submitting without the required answers of another page is refused.
     refused = _post(web, field, f"/diagnosis/{diagnosis_id}/edit/gobernanza", {"intent": "submit"})
-    assert refused.status_code == 422 and "required answer missing" in refused.text
+    assert refused.status_code == 422 and "falta una respuesta obligatoria" in refused.text
 
     worst = extreme_answers(QUICK, best=False)
     governance = [(k, str(v)) for k, v in worst.items() if k.startswith("gob_")]
@@ -249,7 +249,7 @@ def test_edit_page_of_every_category_renders_saved_numbers(web: Web) -> None:
     governance = field.get(f"/diagnosis/{diagnosis}/edit/gobernanza").text
     assert 'data-testid="ratio-gob_asistencia">75,00 %' in governance
     finance = field.get(f"/diagnosis/{diagnosis}/edit/gestion_financiera").text
-    assert 'name="fin_activo_corriente" value="1500.5"' in finance
+    assert 'name="fin_activo_corriente" value="1.500,5"' in finance  # as typed in Spanish
     business = field.get(f"/diagnosis/{diagnosis}/edit/negocio_cooperativo").text
     assert 'name="neg_canales" value="digital" checked' in business
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from asocia.auth.policy import Permission, Principal, can, can_view_cooperative, cooperative_scope
@@ -91,6 +91,32 @@ class DiagnosisRow:
     light: TrafficLight
 
 
+def _list_filters(
+    query: Any, cooperative_id: int | None, instrument_id: str | None, status: str | None
+) -> Any:
+    if cooperative_id is not None:
+        query = query.where(Diagnosis.cooperative_id == cooperative_id)
+    if instrument_id is not None:
+        query = query.where(Diagnosis.instrument_id == instrument_id)
+    if status is not None:
+        query = query.where(Diagnosis.status == status)
+    return query
+
+
+def count_diagnoses(
+    session: Session,
+    principal: Principal,
+    *,
+    cooperative_id: int | None = None,
+    instrument_id: str | None = None,
+    status: str | None = None,
+) -> int:
+    """How many diagnoses :func:`list_diagnoses` would list over all its pages."""
+    query = _visible(principal, select(func.count()).select_from(Diagnosis))
+    query = _list_filters(query, cooperative_id, instrument_id, status)
+    return int(session.execute(query).scalar_one())
+
+
 def list_diagnoses(
     session: Session,
     principal: Principal,
@@ -100,20 +126,27 @@ def list_diagnoses(
     status: str | None = None,
     limit: int = 200,
     offset: int = 0,
+    after: tuple[date, int] | None = None,
 ) -> list[DiagnosisRow]:
-    """Diagnoses ``principal`` may see, newest first, with their overall score."""
+    """Diagnoses ``principal`` may see, newest first, with their overall score.
+
+    ``after`` is a keyset cursor: the (date, id) of the last row of the previous page.
+    """
     query = _visible(
         principal,
         select(Diagnosis, Cooperative.legal_name).join(
             Cooperative, Cooperative.id == Diagnosis.cooperative_id
         ),
     )
-    if cooperative_id is not None:
-        query = query.where(Diagnosis.cooperative_id == cooperative_id)
-    if instrument_id is not None:
-        query = query.where(Diagnosis.instrument_id == instrument_id)
-    if status is not None:
-        query = query.where(Diagnosis.status == status)
+    query = _list_filters(query, cooperative_id, instrument_id, status)
+    if after is not None:
+        day, last_id = after
+        query = query.where(
+            or_(
+                Diagnosis.diagnosed_on < day,
+                and_(Diagnosis.diagnosed_on == day, Diagnosis.id < last_id),
+            )
+        )
     query = query.order_by(Diagnosis.diagnosed_on.desc(), Diagnosis.id.desc())
     rows = session.execute(query.limit(limit).offset(offset)).all()
     instruments = load_instruments()

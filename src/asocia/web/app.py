@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from asocia import __version__
 from asocia.db.session import Database
 from asocia.settings import LANGUAGES, Settings
+from asocia.web import caching, errors, openapi
 from asocia.web.deps import LoginRequired, csrf_protect
 from asocia.web.security import (
     CSRF_COOKIE,
@@ -25,7 +26,6 @@ from asocia.web.security import (
     new_csrf_seed,
     resolve_secret_key,
 )
-from asocia.web.templating import render, translator
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +79,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 raise
             continue  # a capability not built yet
         if hasattr(module, "router"):
-            app.include_router(module.router)
+            app.include_router(module.router, include_in_schema=False)  # pages: not the API
         if hasattr(module, "api_router"):
             app.include_router(module.api_router, prefix=API_PREFIX)
 
     _install_middleware(app, settings)
     _install_error_handlers(app)
+    openapi.install(app)
+    caching.install(app)
     return app
 
 
@@ -125,30 +127,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         target = URL("/login").include_query_params(next=request.url.path)
         return RedirectResponse(str(target), status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        if _is_api(request) or not hasattr(request.state, "csrf_seed"):
-            return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-            )
-        _ = translator(request)
-        titles = {
-            403: _("Access denied"),
-            404: _("Page not found"),
-            401: _("Authentication required"),
-        }
-        title = titles.get(exc.status_code, _("Something went wrong"))
-        return render(
-            request,
-            "error.html",
-            {"title": title, "detail": exc.detail, "status": exc.status_code},
-            status_code=exc.status_code,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"location": list(e.get("loc", ())), "message": e.get("msg"), "type": e.get("type")}
-            for e in exc.errors()
-        ]
-        return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
+    app.add_exception_handler(HTTPException, errors.http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, errors.validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, errors.server_error)

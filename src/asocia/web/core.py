@@ -23,6 +23,7 @@ from asocia.web.deps import (
     login_window,
     require,
 )
+from asocia.web.forms import account_error
 from asocia.web.security import LANGUAGE_COOKIE, SESSION_COOKIE, cookies_secure
 from asocia.web.templating import render, translator
 
@@ -169,7 +170,7 @@ def account_create_token(
     try:
         new = accounts.create_token(session, user, name)
     except accounts.AccountError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, account_error(str(exc), translator(request))) from None
     tokens = accounts.list_tokens(session, principal.user_id)
     return render(request, "account.html", {"tokens": tokens, "new_token": new})
 
@@ -215,7 +216,7 @@ def users_create(
         coop = int(cooperative_id) if cooperative_id.strip() else None
         accounts.create_user(session, username, password, role, cooperative_id=coop)
     except (accounts.AccountError, ValueError) as exc:
-        error = str(exc)
+        error = account_error(str(exc), translator(request))
         session.rollback()
     if error is None:
         return RedirectResponse("/admin/users", status_code=303)
@@ -229,6 +230,7 @@ def users_create(
 
 @router.post("/admin/users/{username}/role")
 def users_set_role(
+    request: Request,
     username: str,
     role: str = Form(...),
     cooperative_id: str = Form(""),
@@ -240,7 +242,7 @@ def users_set_role(
         coop = int(cooperative_id) if cooperative_id.strip() else None
         accounts.set_role(session, username, role, cooperative_id=coop)
     except (accounts.AccountError, ValueError) as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, account_error(str(exc), translator(request))) from None
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -35,6 +35,8 @@ from asocia.diagnosis.submissions import ExportError, parse_export
 from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, xlsform_bytes
 from asocia.i18n import N_
 from asocia.web.deps import SESSION, require
+from asocia.web.display import class_label, region_name
+from asocia.web.forms import input_number, parse_number, reason_text
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -96,9 +98,41 @@ def diagnosis_list(
     principal: Principal = VIEW,
     session: Session = SESSION,
 ) -> Response:
-    """Diagnoses the visitor may see."""
-    rows = queries.list_diagnoses(session, principal, cooperative_id=cooperative)
-    return render(request, "diagnosis/list.html", {"rows": rows, "cooperative": cooperative})
+    """Diagnoses the visitor may see, newest first, a page at a time (keyset paging)."""
+    cursor = _cursor(request.query_params.get("after"))
+    rows = queries.list_diagnoses(
+        session, principal, cooperative_id=cooperative, limit=PAGE_SIZE + 1, after=cursor
+    )
+    following = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        following = f"{rows[-1].diagnosed_on.isoformat()}.{rows[-1].id}"
+    total = queries.count_diagnoses(session, principal, cooperative_id=cooperative)
+    return render(
+        request,
+        "diagnosis/list.html",
+        {
+            "rows": rows,
+            "cooperative": cooperative,
+            "total": total,
+            "next_after": following,
+            "first_page": cursor is None,
+        },
+    )
+
+
+PAGE_SIZE = 50
+
+
+def _cursor(value: str | None) -> tuple[date, int] | None:
+    """The keyset cursor ``YYYY-MM-DD.id`` of the list's next page."""
+    if not value:
+        return None
+    day, _, number = value.partition(".")
+    try:
+        return date.fromisoformat(day), int(number)
+    except ValueError:
+        raise HTTPException(400, "bad cursor or sort") from None
 
 
 @router.get("/diagnosis/new")
@@ -172,7 +206,11 @@ def portfolio_page(
 ) -> Response:
     """Share of lights per category, by region and legal class."""
     chosen = _instrument(instrument)
-    rows = queries.portfolio(session, principal, chosen, language(request))
+    lang = language(request)
+    rows = queries.portfolio(session, principal, chosen, lang)
+    for row in rows:  # labels, not codes
+        row["region_name"] = region_name(row["region_code"])
+        row["legal_class_label"] = class_label(row["legal_class"], lang)  # type: ignore[arg-type]
     return render(
         request,
         "diagnosis/portfolio.html",
@@ -364,6 +402,7 @@ def _edit_page(
             "kinds": QuestionKind,
             "comments": diagnosis.comments or {},
             "ratios": ratios,
+            "input_number": lambda value: input_number(value, lang),
         },
         status_code=status,
     )
@@ -420,6 +459,10 @@ async def edit_save(
             if v is not None
         },
     }
+    lang = language(request)
+    for qid, typed in raw.items():  # numbers as typed in the interface's language
+        if isinstance(typed, str) and instrument.questions[qid].kind is QuestionKind.NUMERIC:
+            raw[qid] = parse_number(typed, lang)
     try:
         store.save_answers(
             session,
@@ -433,9 +476,12 @@ async def edit_save(
     except store.DiagnosisInputError as exc:
         session.rollback()
         labels = {q.id: localize(q.label, language(request)) for q in instrument.iter_questions()}
-        errors = [f"{labels.get(p.question, p.question)}: {p.reason}" for p in exc.problems]
+        errors = [
+            f"{labels.get(p.question, p.question)}: {reason_text(p.reason, _, lang)}"
+            for p in exc.problems
+        ]
         if intent == "submit" and not errors:
-            errors = [str(exc)]
+            errors = [reason_text(str(exc), _, lang)]
         return _edit_page(request, diagnosis, instrument, category, shown, errors, status=422)
     categories = [c.id for c in instrument.iter_categories()]
     if intent == "submit":

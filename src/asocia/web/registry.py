@@ -42,7 +42,10 @@ from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
 from asocia.stats.summary import warm as warm_statistics_summary
+from asocia.web import problems as problem_pages
 from asocia.web.deps import SESSION, get_database, get_settings, require
+from asocia.web.display import field_choices
+from asocia.web.forms import upload_error
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -191,11 +194,11 @@ def import_run_page(
     run = session.get(ImportRun, run_id)
     if run is None:
         raise HTTPException(404, "no such import run")
-    problems = queries.import_problems(session, run_id, limit=2000)
+    shown = problem_pages.run_view(request, session, run_id)
     return render(
         request,
         "registry/import_run.html",
-        {"run": run, "problems": problems, "reason": _reason(request)},
+        {"run": run, "problems": shown["rows"], "shown": shown, "reason": _reason(request)},
     )
 
 
@@ -234,6 +237,20 @@ def _save_upload(settings: Settings, upload: UploadFile) -> tuple[str, Path]:
 def _original_name(path: Path) -> str:
     label = path.with_suffix(".name")
     return label.read_text("utf-8") if label.exists() else path.name
+
+
+def _report_problems(request: Request, report: dict[str, Any]) -> dict[str, Any]:
+    """A validation report's problems: counts per reason over all, then one page of rows."""
+    problems = report.get("problems") or []
+    counts = report.get("problem_counts")
+    total = sum(c["total"] for c in counts) if counts else None
+    return problem_pages.view(request, problems, counts=counts, total=total)
+
+
+def _file_error(request: Request, exc: Exception, path: Path) -> str:
+    """What went wrong with an uploaded file, naming it as the person did, in their language."""
+    gettext = translator(request, "registry")
+    return upload_error(str(exc), [str(path), path.name], _original_name(path), gettext)
 
 
 @router.post("/registry/import")
@@ -281,7 +298,12 @@ def preview_page(
     try:
         shown = preview(path, sheet=sheet)
     except ReadError as exc:
-        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+        return render(
+            request,
+            "registry/import_upload.html",
+            {"error": _file_error(request, exc, path)},
+            status_code=400,
+        )
     return render(
         request,
         "registry/import_preview.html",
@@ -290,7 +312,7 @@ def preview_page(
             "name": _original_name(path),
             "preview": shown,
             "sheet": sheet or "",
-            "fields": list(FIELDS),
+            "fields": field_choices(list(FIELDS), translator(request, "registry")),
             "size": path.stat().st_size,
         },
     )
@@ -359,7 +381,12 @@ async def validate_upload(
         columns = preview(path, sheet=str(form.get("sheet") or "") or None)["columns"]
         mapping = _mapping_from_form(form, columns)
     except (MappingError, ReadError) as exc:
-        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+        return render(
+            request,
+            "registry/import_upload.html",
+            {"error": _file_error(request, exc, path)},
+            status_code=400,
+        )
     mapping_json = json.dumps(
         {"columns": mapping.columns, "country": mapping.country, "sheet": mapping.sheet}
     )
@@ -376,6 +403,7 @@ async def validate_upload(
                 progress=progress,
             )
             report: dict[str, Any] = result.as_dict()
+            report["problem_counts"] = problem_pages.count_reasons(report["problems"])
             report["problems"] = report["problems"][:500]
             report["url"] = f"/registry/import/{token}/report/{job_id}"
             report["mapping"] = mapping_json
@@ -400,8 +428,14 @@ async def validate_upload(
             progress=None,
         )
     except (ReadError, ImportFailed) as exc:
-        return render(request, "registry/import_upload.html", {"error": str(exc)}, status_code=400)
+        return render(
+            request,
+            "registry/import_upload.html",
+            {"error": _file_error(request, exc, path)},
+            status_code=400,
+        )
     report = result.as_dict()
+    report["problem_counts"] = problem_pages.count_reasons(report["problems"])
     report["problems"] = report["problems"][:500]
     return render(
         request,
@@ -412,6 +446,7 @@ async def validate_upload(
             "report": report,
             "mapping": mapping_json,
             "reason": _reason(request),
+            "shown": _report_problems(request, report),
         },
     )
 
@@ -442,6 +477,7 @@ def validation_report(
             "report": report,
             "mapping": report.get("mapping", "{}"),
             "reason": _reason(request),
+            "shown": _report_problems(request, report),
         },
     )
 

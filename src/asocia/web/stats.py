@@ -33,6 +33,7 @@ from asocia.stats.labels import (
     measure_label,
     value_labels,
 )
+from asocia.web import caching
 from asocia.web.deps import SESSION, get_settings, require
 from asocia.web.templating import language, render, translator
 
@@ -217,12 +218,57 @@ def _filter_options(lang: str, filters: Filters) -> list[dict[str, Any]]:
 def dashboard_page(
     request: Request, principal: Principal = PUBLIC, session: Session = SESSION
 ) -> Response:
-    """The public dashboard: headline figures, map, charts and cross-tabs, with downloads."""
-    lang = language(request)
-    gettext = translator(request, "stats")
+    """The public dashboard: headline figures, map, charts and cross-tabs, with downloads.
+
+    Served from the cache of :mod:`asocia.web.caching` (keyed by the data version, filters,
+    language and rights), with ETag/Last-Modified.
+    """
     filters = _filters(request)
     public = not _full(principal)
-    board = report.dashboard(_engine(request, session), filters, public=public, k=_k(request))
+    version = caching.data_version(session, uf_clp=get_settings(request).uf_clp)
+    diagnosis_key = None
+    if can(principal, Permission.VIEW_PORTFOLIO):
+        diagnosis_key = (caching.diagnosis_version(session), principal.cooperative_id)
+    key = (version, filters, language(request), public, _k(request), diagnosis_key)
+    return caching.conditional_page(
+        request,
+        key=key,
+        version=version,
+        template="stats/dashboard.html",
+        build=lambda: _dashboard_context(request, session, principal, filters),
+    )
+
+
+def _board(request: Request, session: Session, filters: Filters, public: bool) -> report.Dashboard:
+    """The dashboard's figures, from the cache when the data has not changed."""
+    version = caching.data_version(session, uf_clp=get_settings(request).uf_clp)
+    return caching.board(
+        (version, filters, public, _k(request)),
+        lambda: report.dashboard(_engine(request, session), filters, public=public, k=_k(request)),
+    )
+
+
+# The page draws the Lorenz curve from at most this many points (the CSV has them all): with
+# exact concentration there is one point per cooperative, megabytes at 20,000 co-ops.
+LORENZ_POINTS = 201
+
+
+def _thin(points: list[Any], most: int) -> list[Any]:
+    """At most ``most`` of ``points``, evenly spaced, always with the first and the last."""
+    if len(points) <= most:
+        return list(points)
+    step = (len(points) - 1) / (most - 1)
+    return [points[round(i * step)] for i in range(most)]
+
+
+def _dashboard_context(
+    request: Request, session: Session, principal: Principal, filters: Filters
+) -> dict[str, Any]:
+    """What the dashboard template shows (rendered once per cache key)."""
+    lang = language(request)
+    gettext = translator(request, "stats")
+    public = not _full(principal)
+    board = _board(request, session, filters, public)
     query = _query(filters)
     definitions = load_definitions()
     kpis = []
@@ -247,7 +293,7 @@ def dashboard_page(
     )
     names = {code: r.name for code, r in territory().regions.items()}
     lorenz = charts.lorenz_spec(
-        board.lorenz,
+        _thin(board.lorenz, LORENZ_POINTS),
         title=gettext("Lorenz curve of sales"),
         x_title=gettext("Share of cooperatives (from the smallest)"),
         y_title=gettext("Share of sales"),
@@ -256,25 +302,22 @@ def dashboard_page(
         _table_view(tid, t, lang, query, gettext(TABLE_TITLES[tid]))
         for tid, t in board.crosstabs.items()
     ]
-    return render(
-        request,
-        "stats/dashboard.html",
-        {
-            "kpis": kpis,
-            "charts": chart_views,
-            "map_cells": charts.map_cells(region_rows, names),
-            "lorenz_spec": json.dumps(lorenz, ensure_ascii=False),
-            "lorenz_csv": f"/stats/data/lorenz_sales.csv{query}",
-            "summary_csv": f"/stats/data/summary.csv{query}",
-            "tables": tables,
-            "filters": _filter_options(lang, filters),
-            "public": public,
-            "k": board.k,
-            "exact_concentration": board.concentration.exact,
-            "api_url": f"/api/v1/stats/dashboard{query}",
-            "diagnosis": _dashboard_diagnosis(request, session, principal),
-        },
-    )
+    return {
+        "kpis": kpis,
+        "charts": chart_views,
+        "map_cells": charts.map_cells(region_rows, names),
+        "lorenz_spec": json.dumps(lorenz, ensure_ascii=False),
+        "lorenz_csv": f"/stats/data/lorenz_sales.csv{query}",
+        "summary_csv": f"/stats/data/summary.csv{query}",
+        "tables": tables,
+        "filters": _filter_options(lang, filters),
+        "public": public,
+        "k": board.k,
+        "exact_concentration": board.concentration.exact,
+        "api_url": f"/api/v1/stats/dashboard{query}",
+        "diagnosis": _dashboard_diagnosis(request, session, principal, filters),
+        "diagnosis_filters": _diagnosis_filter_note(filters),
+    }
 
 
 @router.get("/stats/data/{name}.csv")
@@ -289,9 +332,7 @@ def download(
         raise HTTPException(404, "no such chart or table")
     lang = language(request)
     filters = _filters(request)
-    board = report.dashboard(
-        _engine(request, session), filters, public=not _full(principal), k=_k(request)
-    )
+    board = _board(request, session, filters, not _full(principal))
     if name == "lorenz_sales":
         text = "population_share,sales_share\n" + "".join(
             f"{p:.6f},{s:.6f}\n" for p, s in board.lorenz
@@ -394,10 +435,19 @@ def crosstab_csv(
 @api_router.get("/stats/summary")
 def api_summary(
     request: Request, principal: Principal = PUBLIC, session: Session = SESSION
-) -> dict[str, Any]:
-    """Headline figures (shares as fractions); suppressed ones are null and listed."""
-    return report.summary(
-        _engine(request, session), _filters(request), public=not _full(principal), k=_k(request)
+) -> Response:
+    """Headline figures (shares as fractions); suppressed ones are null and listed (cached;
+    ETag and Last-Modified)."""
+    filters = _filters(request)
+    public = not _full(principal)
+    version = caching.data_version(session, uf_clp=get_settings(request).uf_clp)
+    return caching.conditional_json(
+        request,
+        key=("api-summary", version, filters, public, _k(request)),
+        version=version,
+        build=lambda: report.summary(
+            _engine(request, session), filters, public=public, k=_k(request)
+        ),
     )
 
 
@@ -419,11 +469,20 @@ def api_indicators(request: Request, principal: Principal = PUBLIC) -> list[dict
 @api_router.get("/stats/dashboard")
 def api_dashboard(
     request: Request, principal: Principal = PUBLIC, session: Session = SESSION
-) -> dict[str, Any]:
-    """Everything the dashboard shows, as data."""
-    board = report.dashboard(
-        _engine(request, session), _filters(request), public=not _full(principal), k=_k(request)
+) -> Response:
+    """Everything the dashboard shows, as data (cached; ETag and Last-Modified)."""
+    filters = _filters(request)
+    public = not _full(principal)
+    version = caching.data_version(session, uf_clp=get_settings(request).uf_clp)
+    return caching.conditional_json(
+        request,
+        key=("api-dashboard", version, filters, public, _k(request)),
+        version=version,
+        build=lambda: _dashboard_data(_board(request, session, filters, public)),
     )
+
+
+def _dashboard_data(board: report.Dashboard) -> dict[str, Any]:
     return {
         "headline": board.headline,
         "suppressed": board.suppressed,
@@ -497,16 +556,37 @@ def diagnosis_csv(
     return _csv_response(portfolio_csv(_portfolio_rows(request, session, principal)), "diagnosis")
 
 
+# The dashboard filters the diagnosis section can follow (its rows carry region and class).
+DIAGNOSIS_FILTERS = {"region": "region_code", "legal_class": "legal_class"}
+
+
 def _dashboard_diagnosis(
-    request: Request, session: Session, principal: Principal
+    request: Request, session: Session, principal: Principal, filters: Filters | None = None
 ) -> list[dict[str, Any]] | None:
-    """The dashboard's diagnosis section: None for those without the portfolio permission."""
+    """The dashboard's diagnosis section: None for those without the portfolio permission.
+
+    Follows the dashboard's region and class filters; the others do not apply to it (the page
+    says so)."""
     if not can(principal, Permission.VIEW_PORTFOLIO):
         return None
     try:
-        return diagnosis_summary(_portfolio_rows(request, session, principal))
+        rows = _portfolio_rows(request, session, principal)
     except HTTPException:  # the instrument is not installed: show the section empty
         return []
+    for name, values in (filters or Filters()).values:
+        if name in DIAGNOSIS_FILTERS:
+            wanted = {str(v) for v in values}
+            rows = [r for r in rows if str(r[DIAGNOSIS_FILTERS[name]]) in wanted]
+    return diagnosis_summary(rows)
+
+
+def _diagnosis_filter_note(filters: Filters) -> dict[str, list[str]]:
+    """Which of the chosen filters the diagnosis section follows and which it ignores."""
+    chosen = filters.dimensions
+    return {
+        "followed": [d for d in chosen if d in DIAGNOSIS_FILTERS],
+        "ignored": [d for d in chosen if d not in DIAGNOSIS_FILTERS],
+    }
 
 
 def diagnosis_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date as _date
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,19 @@ def translator(request: Request, domain: str = i18n.CORE_DOMAIN) -> Any:
     return lambda message: i18n.gettext(lang, message, domain)
 
 
+def _format_date(value: Any, lang: str) -> str:
+    """A date (or ISO date text) in the one date format of ``lang`` ("7 feb 2026")."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            parsed = _date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+        return str(format_date(parsed, "medium", locale=lang))
+    return str(format_date(value, "medium", locale=lang))
+
+
 def context_for(request: Request, domain: str = i18n.CORE_DOMAIN) -> dict[str, Any]:
     """The globals every template gets; strings are looked up in ``domain`` first."""
     lang = language(request)
@@ -88,7 +102,10 @@ def context_for(request: Request, domain: str = i18n.CORE_DOMAIN) -> dict[str, A
             if value is None
             else format_percent(value, format=f"#,##0.{'0' * digits} %", locale=lang)
         ),
-        "date": lambda value: "—" if value is None else format_date(value, "medium", locale=lang),
+        "date": lambda value: _format_date(value, lang),
+        "datetime": lambda value: (
+            "—" if value is None else f"{_format_date(value, lang)} {value.strftime('%H:%M')}"
+        ),
         "static": lambda path: f"/static/{path}?v={__version__}",
         "version": __version__,
     }
