@@ -11,6 +11,7 @@ from rich.table import Table
 
 from asocia.cli.common import console, fail, load_settings, open_database, print_json
 from asocia.stats import report
+from asocia.stats.cellkey import Perturbation
 from asocia.stats.crosstab import crosstab as build_crosstab
 from asocia.stats.crosstab import to_csv
 from asocia.stats.definitions import load_definitions
@@ -84,7 +85,12 @@ def summary(
 
     def run(engine: StatsEngine, settings: Any) -> dict[str, Any]:
         return report.summary(
-            engine, filters, population=population, public=public, k=settings.disclosure_k
+            engine,
+            filters,
+            population=population,
+            public=public,
+            k=settings.disclosure_k,
+            perturbation=Perturbation.from_settings(settings),
         )
 
     try:
@@ -137,6 +143,7 @@ def crosstab(
             population=population,
             public=public,
             k=settings.disclosure_k,
+            perturbation=Perturbation.from_settings(settings),
         )
 
     try:
@@ -160,11 +167,18 @@ def crosstab(
     for head in [*heads, "total"] if columns else heads:
         out.add_column(str(head), justify="right")
     row_names = [labels[rows][v] for v in table.row_values] + ["total"]
-    for name, values in zip(row_names, table.values, strict=True):
-        out.add_row(str(name), *["·" if v is None else f"{v / scale:,.0f}" for v in values])
+    for i, (name, values) in enumerate(zip(row_names, table.values, strict=True)):
+        out.add_row(str(name), *[_cell(table, i, j, scale) for j in range(len(values))])
     console.print(out)
     if table.suppressed_cells:
         console.print(f"· suppressed cells: {table.suppressed_cells} (k = {table.k})")
+
+
+def _cell(table: Any, i: int, j: int, scale: float) -> str:
+    value = table.values[i][j]
+    if table.cell_status(i, j) == "below_k":
+        return f"< {table.k}"
+    return "·" if value is None else f"{value / scale:,.0f}"
 
 
 @app.command()
@@ -200,7 +214,13 @@ def export(
     filters = _filters(filter_)
 
     def run(engine: StatsEngine, settings: Any) -> report.Dashboard:
-        return report.dashboard(engine, filters, public=public, k=settings.disclosure_k)
+        return report.dashboard(
+            engine,
+            filters,
+            public=public,
+            k=settings.disclosure_k,
+            perturbation=Perturbation.from_settings(settings),
+        )
 
     board = _engine_run(run, use_summary=True)
     directory.mkdir(parents=True, exist_ok=True)

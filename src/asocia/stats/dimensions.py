@@ -157,10 +157,17 @@ class Measure:
     key: str
     expression: Callable[[Any], ColumnElement[Any]]
     integer: bool = True
+    #: How finer groups combine into coarser ones: ``sum`` (additive) or ``max`` (the largest
+    #: single contribution, which disclosure control scales the noise of sums by).
+    combine: str = "sum"
 
 
 def _sum(column: str) -> Callable[[Any], ColumnElement[Any]]:
     return lambda c: func.sum(c[column])
+
+
+def _max(column: str) -> Callable[[Any], ColumnElement[Any]]:
+    return lambda c: func.max(c[column])
 
 
 MEASURES: dict[str, Measure] = {
@@ -180,8 +187,28 @@ MEASURES: dict[str, Measure] = {
         Measure("sales", lambda c: func.sum(sales_clp(c)), integer=False),
         Measure("sales_reported", lambda c: func.count(sales_clp(c))),
         Measure("sales_squares", lambda c: func.sum(sales_clp(c) * sales_clp(c)), integer=False),
+        # The cell key method (asocia.stats.cellkey): the sum of the records' keys, and the
+        # largest single contribution to each magnitude.
+        Measure("record_keys", lambda c: func.sum(func.coalesce(c.cell_key, 0))),
+        Measure("members_max", _max("members_total"), combine="max"),
+        Measure("members_women_max", _max("members_women"), combine="max"),
+        Measure("members_men_max", _max("members_men"), combine="max"),
+        Measure("employees_max", _max("employees"), combine="max"),
+        Measure("worker_members_max", _max("worker_members"), combine="max"),
+        Measure(
+            "workers_max",
+            lambda c: func.max(func.coalesce(c.employees, 0) + func.coalesce(c.worker_members, 0)),
+            combine="max",
+        ),
+        Measure("sales_max", lambda c: func.max(sales_clp(c)), integer=False, combine="max"),
     )
 }
+
+# The measure holding the largest contribution to each magnitude a table may show.
+LARGEST: dict[str, str] = {
+    m: f"{m}_max"
+    for m in ("members", "members_women", "members_men", "employees", "worker_members")
+} | {"workers": "workers_max", "sales": "sales_max"}
 
 # Measures that a person may choose in a cross-tab (the others serve derived indicators).
 CROSSTAB_MEASURES = (
@@ -245,4 +272,5 @@ MEASURE_INPUTS = (
     "worker_members",
     "sales_amount",
     "sales_currency",
+    "cell_key",
 )

@@ -65,11 +65,18 @@ class Filters:
         return bool(self.values)
 
 
+# Numeric dimension values are codes and years stored in 32-bit integer columns.
+INT_RANGE = (-(2**31), 2**31 - 1)
+
+
 def _coerce(numeric: bool, value: Any) -> Any:
     if value is None:
         return None
     if numeric:
-        return int(value)
+        number = int(value)
+        if not INT_RANGE[0] <= number <= INT_RANGE[1]:
+            raise ValueError(f"{value!r} is out of range (a code or a year)")
+        return number
     return str(value)
 
 
@@ -105,13 +112,29 @@ class Grouped:
     def regroup(self, dimensions: Sequence[str]) -> Grouped:
         """The same sums grouped by a subset of the dimensions (done in Python: rows are few)."""
         positions = [self.dimensions.index(d) for d in dimensions]
+        largest = [MEASURES[m].combine == "max" for m in self.measures]
         sums: dict[tuple[Any, ...], list[Number]] = {}
         for key, values in self.rows:
             sub = tuple(key[p] for p in positions)
             acc = sums.setdefault(sub, [0] * len(self.measures))
             for i, v in enumerate(values):
-                acc[i] += v
+                if largest[i]:
+                    acc[i] = max(acc[i], v)
+                else:
+                    acc[i] += v
         return Grouped(tuple(dimensions), self.measures, [(k, tuple(v)) for k, v in sums.items()])
+
+    def largest(self, measure_key: str, term: Term | None = None) -> Number:
+        """The largest value of a ``max`` measure over the groups inside ``term``."""
+        i = self.measures.index(measure_key)
+        conditions = [
+            (self.dimensions.index(dim), values) for dim, values in (term.where if term else ())
+        ]
+        out: Number = 0
+        for key, values in self.rows:
+            if all(key[pos] in allowed for pos, allowed in conditions):
+                out = max(out, values[i])
+        return out
 
     def to_records(self) -> list[dict[str, Any]]:
         """Rows as flat dictionaries (dimensions then measures), e.g. for CSV or JSON."""
@@ -149,6 +172,8 @@ class StatsEngine:
         self.context = StatsContext(uf_clp=uf_clp, as_of=as_of or date.today())
         self.definitions = definitions or load_definitions()
         self.use_summary = use_summary
+        #: The concentration computed last (so callers can say whether it was exact).
+        self.last_concentration: conc.Concentration | None = None
         self._summary: Summary | None = None
         if use_summary:
             from asocia.stats.summary import Summary
@@ -205,14 +230,17 @@ class StatsEngine:
         ids: Sequence[str] | None = None,
         filters: Filters = Filters(),
         population: str = "current",
+        base: Grouped | None = None,
     ) -> dict[str, IndicatorValue]:
-        """Values of the indicators ``ids`` (all when None), with one grouped query plus, for
-        concentration indicators, one concentration query."""
+        """Values of the indicators ``ids`` (all when None), with one grouped query (or on
+        ``base``, grouped by every dimension they need) plus, for concentration indicators,
+        one concentration query."""
         chosen = [self.definitions.indicator(i) for i in (ids or self.definitions.indicators)]
         dims: list[str] = []
         for ind in chosen:
             dims.extend(d for d in ind.dimensions if d not in dims)
-        base = self.grouped(dims, ADDITIVE, filters, population)
+        if base is None:
+            base = self.grouped(dims, ADDITIVE, filters, population)
         result: dict[str, IndicatorValue] = {}
         concentration: conc.Concentration | None = None
         for ind in chosen:
@@ -239,9 +267,12 @@ class StatsEngine:
         if self._summary is not None:
             binned = self._summary.sales_bins(filters, population)
             if binned is not None and binned.reporting > conc.EXACT_LIMIT:
+                self.last_concentration = binned
                 return binned
         pop = self.definitions.population(population)
-        return conc.exact(self.session, lambda q: self.where(q, filters, pop))
+        result = conc.exact(self.session, lambda q: self.where(q, filters, pop))
+        self.last_concentration = result
+        return result
 
 
 def split_row(

@@ -177,6 +177,7 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
     connection = session.connection()
     registry = Cooperative.__table__.c
+    ensure_record_keys(session)
     # SQLite scans the wide registry table slowly and in one thread: copy the narrow derived
     # rows once into a temporary table and group every cube from it. PostgreSQL scans the
     # registry in parallel, faster than it fills a temporary table: it groups each cube directly.
@@ -224,6 +225,23 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
         .values(fingerprint=fingerprint(session, context, definitions), cooperatives=int(count))
     )
     return int(count)
+
+
+RANDOM_KEY = {
+    "sqlite": "abs(random()) % 2147483648",
+    "postgresql": "floor(random() * 2147483648)::integer",
+}
+
+
+def ensure_record_keys(session: Session) -> int:
+    """Give a record key (asocia.stats.cellkey) to every cooperative still without one, e.g.
+    rows a bulk import wrote without going through the model. Returns how many."""
+    dialect = session.connection().dialect.name
+    expression = RANDOM_KEY.get(dialect, RANDOM_KEY["sqlite"])
+    result = session.execute(
+        text(f"UPDATE cooperatives SET cell_key = {expression} WHERE cell_key IS NULL")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def warm(database: Database, *, uf_clp: float) -> None:
@@ -286,7 +304,13 @@ class Summary:
         if cube is None:
             return None
         table = TABLES[cube.name]
-        query = select(*[table.c[d] for d in dims], *[func.sum(table.c[m]) for m in measures])
+        query = select(
+            *[table.c[d] for d in dims],
+            *[
+                (func.max if MEASURES[m].combine == "max" else func.sum)(table.c[m])
+                for m in measures
+            ],
+        )
         for key, values in filters.values:
             query = query.where(matches_any(table.c[key], values))
         if dims:

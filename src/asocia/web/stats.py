@@ -3,7 +3,8 @@ builder, and JSON under ``/api/v1/stats``.
 
 Who sees what is decided once, here, from ``asocia.auth.policy``: a principal without
 ``VIEW_FULL_STATISTICS`` (anonymous visitors, field and coop users) gets every figure through
-disclosure control with ``k`` = ``settings.disclosure_k``; analysts and admins see everything.
+disclosure control (the cell key method of ``asocia.stats.cellkey``, with the parameters of
+``settings.disclosure_*``); analysts and admins see exact figures.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from asocia.i18n import N_
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.stats import charts, report
-from asocia.stats.crosstab import CrossTab, crosstab, to_csv
+from asocia.stats.cellkey import Perturbation
+from asocia.stats.crosstab import BELOW_K, CrossTab, crosstab, to_csv
 from asocia.stats.definitions import load_definitions
 from asocia.stats.dimensions import CROSSTAB_MEASURES, PUBLIC_DIMENSIONS
 from asocia.stats.engine import Filters, StatsEngine
@@ -64,6 +66,10 @@ def _engine(request: Request, session: Session) -> StatsEngine:
 
 def _k(request: Request) -> int:
     return get_settings(request).disclosure_k
+
+
+def _control(request: Request) -> Perturbation:
+    return Perturbation.from_settings(get_settings(request))
 
 
 def _query(filters: Filters) -> str:
@@ -152,14 +158,25 @@ def _chart_view(
             money=table.measure == "sales",
         )
     unit = "CLP" if table.measure == "sales" else ""
+    below = f"< {table.k}"
     return {
         "id": chart_id,
         "title": title,
         "spec": json.dumps(spec, ensure_ascii=False),
         "dimension": dimension_label(table.rows, lang),
         "measure": value_title,
-        "rows": [{"label": r["label"], "value": _number(r["value"], lang, unit)} for r in rows],
-        "total": _number(table.values[-1][0], lang),
+        "rows": [
+            {
+                "label": r["label"],
+                "value": below
+                if table.cell_status(i, 0) == BELOW_K
+                else _number(r["value"], lang, unit),
+            }
+            for i, r in enumerate(rows)
+        ],
+        "total": below
+        if table.cell_status(-1, 0) == BELOW_K
+        else _number(table.values[-1][0], lang),
         "csv": f"/stats/data/{chart_id}.csv{query}",
     }
 
@@ -170,8 +187,13 @@ def _table_view(
     labels = _table_labels(table, lang)
     columns = [labels[table.columns][v] for v in table.column_values] if table.columns else []
     rows = []
+    below = f"< {table.k}"
     for i, label in enumerate([*(labels[table.rows][v] for v in table.row_values), "Total"]):
-        rows.append({"label": label, "cells": [_number(v, lang) for v in table.values[i]]})
+        cells = [
+            below if table.cell_status(i, j) == BELOW_K else _number(v, lang)
+            for j, v in enumerate(table.values[i])
+        ]
+        rows.append({"label": label, "cells": cells})
     return {
         "id": table_id,
         "title": title,
@@ -222,7 +244,13 @@ def dashboard_page(
     gettext = translator(request, "stats")
     filters = _filters(request)
     public = not _full(principal)
-    board = report.dashboard(_engine(request, session), filters, public=public, k=_k(request))
+    board = report.dashboard(
+        _engine(request, session),
+        filters,
+        public=public,
+        k=_k(request),
+        perturbation=_control(request),
+    )
     query = _query(filters)
     definitions = load_definitions()
     kpis = []
@@ -290,7 +318,11 @@ def download(
     lang = language(request)
     filters = _filters(request)
     board = report.dashboard(
-        _engine(request, session), filters, public=not _full(principal), k=_k(request)
+        _engine(request, session),
+        filters,
+        public=not _full(principal),
+        k=_k(request),
+        perturbation=_control(request),
     )
     if name == "lorenz_sales":
         text = "population_share,sales_share\n" + "".join(
@@ -347,6 +379,7 @@ def crosstab_page(
         population=population,
         public=preview,
         k=_k(request),
+        perturbation=_control(request),
     )
     query = str(request.url.query)
     return render(
@@ -384,6 +417,7 @@ def crosstab_csv(
         population=population,
         public=request.query_params.get("public") == "1",
         k=_k(request),
+        perturbation=_control(request),
     )
     return _csv_response(to_csv(table, _table_labels(table, language(request))), "crosstab")
 
@@ -397,7 +431,11 @@ def api_summary(
 ) -> dict[str, Any]:
     """Headline figures (shares as fractions); suppressed ones are null and listed."""
     return report.summary(
-        _engine(request, session), _filters(request), public=not _full(principal), k=_k(request)
+        _engine(request, session),
+        _filters(request),
+        public=not _full(principal),
+        k=_k(request),
+        perturbation=_control(request),
     )
 
 
@@ -422,7 +460,11 @@ def api_dashboard(
 ) -> dict[str, Any]:
     """Everything the dashboard shows, as data."""
     board = report.dashboard(
-        _engine(request, session), _filters(request), public=not _full(principal), k=_k(request)
+        _engine(request, session),
+        _filters(request),
+        public=not _full(principal),
+        k=_k(request),
+        perturbation=_control(request),
     )
     return {
         "headline": board.headline,
@@ -453,6 +495,7 @@ def api_crosstab(
         population=population,
         public=not _full(principal),
         k=_k(request),
+        perturbation=_control(request),
     )
     return table.to_dict()
 
