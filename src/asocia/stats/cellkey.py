@@ -11,14 +11,14 @@ hub and the ``cellKey``/``ptable`` packages, Giessing and Tent 2019):
   the same set of cooperatives always has the same cell key, whatever query produced it;
 * a **perturbation table** (:class:`PTable`) maps (count, cell key) to a small integer ``d``
   with ``|d| ≤ D``, mean 0 and variance ``V`` (maximum entropy under those constraints,
-  as the ``ptable`` package builds them); the published count is ``n + d``. A non-empty cell is
-  never published as empty, and an empty cell (no cooperative, no key) stays 0;
+  as the ``ptable`` package builds them); the published count is ``n + d``. A non-empty cell
+  never becomes empty, and an empty cell (no cooperative, no key) is not perturbed;
 * **magnitudes** (members, workers, sales) get ``m · x_max · e`` added, where ``x_max`` is the
   largest single contribution to the cell and ``e`` is drawn from the cell key (a different
   stream per measure) with ``0.5 ≤ |e| ≤ 1.5``: no cell's sum is published exactly, and the
   noise is on the scale of the contribution an attacker would try to isolate;
-* a published count below ``k`` is shown as "< k", and no magnitude (sum, mean, share) of a
-  cell with fewer than ``k`` cooperatives is published at all.
+* a published count below ``k`` — an empty cell's 0 included — is shown as "< k", and no
+  magnitude (sum, mean, share) of a cell with fewer than ``k`` cooperatives is published.
 
 Because the perturbation of a cell depends only on its set of cooperatives, differencing two
 overlapping queries (a region, and the same region without one class) gives the difference of
@@ -174,9 +174,13 @@ class Perturbation:
         return n + self.ptable.adjustment(n, cell_key(key_sum))
 
     def shown_count(self, n: int, key_sum: int) -> int | None:
-        """The published count, or None when it is below ``k`` (shown as "< k")."""
+        """The published count, or None when it is below ``k`` (shown as "< k").
+
+        An empty cell is shown as "< k" too: were it shown as 0, every "< k" beside it would be
+        known to hold at least one cooperative, and with the totals that fact pins small cells
+        (docs/statistics.md, "Empty cells")."""
         value = self.count(n, key_sum)
-        return None if 0 < value < self.k else value
+        return None if value < self.k else value
 
     def magnitude_noise(self, key_sum: int, name: str) -> float:
         """The factor ``e`` (``0.5 ≤ |e| ≤ 1.5``, mean 0) of a cell's measure ``name``."""
@@ -197,9 +201,7 @@ class Perturbation:
     ) -> float | int | None:
         """The published sum of measure ``name`` over a cell of ``n`` cooperatives whose
         largest contribution is ``largest``; None when the cell counts fewer than ``k``
-        cooperatives (truly or as published). An empty cell's sum is 0."""
-        if n <= 0:
-            return 0
+        cooperatives (truly or as published), empty cells included."""
         if n < self.k or self.count(n, key_sum) < self.k:
             return None
         noisy = total + self.magnitude * abs(largest) * self.magnitude_noise(key_sum, name)
