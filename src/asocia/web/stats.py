@@ -298,6 +298,7 @@ def dashboard_page(
             "filters": _filter_options(lang, filters),
             "public": public,
             "k": board.k,
+            "max_noise": get_settings(request).disclosure_max_noise,
             "exact_concentration": board.concentration.exact,
             "api_url": f"/api/v1/stats/dashboard{query}",
             "diagnosis": _dashboard_diagnosis(request, session, principal),
