@@ -77,7 +77,10 @@ def _coerce(numeric: bool, value: Any) -> Any:
         if not INT_RANGE[0] <= number <= INT_RANGE[1]:
             raise ValueError(f"{value!r} is out of range (a code or a year)")
         return number
-    return str(value)
+    text = str(value)
+    if "\x00" in text or len(text) > 200:
+        raise ValueError(f"{text[:40]!r} is not a valid value (a NUL byte, or over 200 characters)")
+    return text
 
 
 @dataclass
