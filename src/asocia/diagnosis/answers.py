@@ -170,10 +170,8 @@ def normalize_answers(
     if check_required:
         for question in instrument.iter_questions():
             missing = question.required and question.id not in answers
-            if (
-                missing
-                and applies(question, answers)
-                and question.id not in {p.question for p in problems}
-            ):
+            if missing and applies(question, answers) and question.id not in {
+                p.question for p in problems
+            }:
                 problems.append(AnswerProblem(question.id, None, "required answer missing"))
     return answers, problems
