@@ -37,7 +37,9 @@ from asocia.stats.engine import Filters, StatsEngine
 
 UF_CLP = 39_000.0
 COLUMNS = [
-    c.name for c in Cooperative.__table__.columns if c.name not in ("extra", "merged_into_id")
+    c.name
+    for c in Cooperative.__table__.columns
+    if c.name not in ("extra", "merged_into_id", "cell_key")  # the record key: its default
 ]
 BATCH = 20_000
 FILTERED = [
