@@ -262,7 +262,11 @@ def dashboard_page(
                 "id": key,
                 "label": text["label"],
                 "definition": text["definition"],
-                "value": _number(board.headline[key], lang, ind.unit),
+                "value": (
+                    f"< {board.k}"
+                    if public and ind.unit == "cooperatives" and key in board.suppressed
+                    else _number(board.headline[key], lang, ind.unit)
+                ),
                 "suppressed": key in board.suppressed,
             }
         )
