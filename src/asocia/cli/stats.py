@@ -44,12 +44,18 @@ def _filters(items: list[str] | None) -> Filters:
         fail(str(exc).strip("'\""))
 
 
-def _engine_run(fn: Any, *, use_summary: bool = False) -> Any:
+def _engine_run(fn: Any, *, use_summary: bool = True) -> Any:
+    # The same engine and summary tables as the dashboard and the API; concentration exact.
     settings = load_settings()
     db = open_database()
     try:
         with db.session() as session:
-            engine = StatsEngine(session, uf_clp=settings.uf_clp, use_summary=use_summary)
+            engine = StatsEngine(
+                session,
+                uf_clp=settings.uf_clp,
+                use_summary=use_summary,
+                exact_concentration=True,
+            )
             return fn(engine, settings)
     finally:
         db.dispose()
@@ -222,7 +228,7 @@ def export(
             perturbation=Perturbation.from_settings(settings),
         )
 
-    board = _engine_run(run, use_summary=True)
+    board = _engine_run(run)
     directory.mkdir(parents=True, exist_ok=True)
     written = 0
     for name, table in [*board.charts.items(), *board.crosstabs.items()]:
@@ -236,7 +242,15 @@ def export(
     )
     (directory / "lorenz_sales.csv").write_text(lorenz, encoding="utf-8")
     (directory / "summary.json").write_text(
-        json.dumps({**board.headline, "suppressed": board.suppressed}, indent=2, default=str),
+        json.dumps(
+            {
+                **board.headline,
+                "suppressed": board.suppressed,
+                "concentration_exact": board.concentration.exact,
+            },
+            indent=2,
+            default=str,
+        ),
         encoding="utf-8",
     )
     console.print(f"wrote {written + 2} files to {directory}")
@@ -249,7 +263,7 @@ def refresh() -> None:
     def run(engine: StatsEngine, settings: Any) -> int:
         return refresh_summary(engine.session, engine.context, engine.definitions)
 
-    count = _engine_run(run)
+    count = _engine_run(run, use_summary=False)
     console.print(f"summary rebuilt: {count:,} cooperatives registered")
 
 
@@ -274,7 +288,7 @@ def diagnosis(
         # The command line acts with an analyst's reach (whoever runs it holds the database).
         return portfolio(engine.session, Principal(user_id=0, role=Role.ANALYST), chosen)
 
-    rows = _engine_run(run)
+    rows = _engine_run(run, use_summary=False)
     if as_json:
         print_json(rows)
     else:

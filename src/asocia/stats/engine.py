@@ -159,7 +159,10 @@ class StatsEngine:
     ``uf_clp`` is the value of the UF in pesos (firm size by sales); ``as_of`` is the date
     ages are measured at (today by default). With ``use_summary`` the engine reads the
     materialised summary tables (refreshing them first when the registry changed) whenever they
-    hold the dimensions a query needs, and the ``cooperatives`` table otherwise.
+    hold the dimensions a query needs, and the ``cooperatives`` table otherwise. With the
+    summary, concentration comes from its sales bins (approximate, and marked so) above
+    :data:`asocia.stats.concentration.EXACT_LIMIT` reporting cooperatives, unless
+    ``exact_concentration`` asks for the exact figures (the command line does).
     """
 
     def __init__(
@@ -170,11 +173,13 @@ class StatsEngine:
         as_of: date | None = None,
         use_summary: bool = False,
         definitions: Definitions | None = None,
+        exact_concentration: bool = False,
     ) -> None:
         self.session = session
         self.context = StatsContext(uf_clp=uf_clp, as_of=as_of or date.today())
         self.definitions = definitions or load_definitions()
         self.use_summary = use_summary
+        self.exact_concentration = exact_concentration
         #: The concentration computed last (so callers can say whether it was exact).
         self.last_concentration: conc.Concentration | None = None
         self._summary: Summary | None = None
@@ -267,7 +272,7 @@ class StatsEngine:
         sales; then computed from the summary's logarithmic sales bins (see
         docs/statistics.md for the bound on the error).
         """
-        if self._summary is not None:
+        if self._summary is not None and not self.exact_concentration:
             binned = self._summary.sales_bins(filters, population)
             if binned is not None and binned.reporting > conc.EXACT_LIMIT:
                 self.last_concentration = binned

@@ -55,6 +55,15 @@ HEADLINE = (
     "top10_sales_share",
 )
 
+# Headline figures computed from the concentration of sales (approximate when binned).
+CONCENTRATION = (
+    "gini_sales",
+    "hhi_sales",
+    "top1_sales_share",
+    "top5_sales_share",
+    "top10_sales_share",
+)
+
 # chart id → (dimension, measure, population); the first six come from the main grouping.
 CHARTS: dict[str, tuple[str, str, str]] = {
     "cooperatives_by_region": ("region", "cooperatives", "current"),
@@ -183,6 +192,7 @@ def summary(
         values, public=public, k=k, base=base, indicators=chosen, perturbation=perturbation
     )
     concentration = engine.last_concentration
+    exact = concentration.exact if concentration is not None else True
     return {
         **figures,
         "suppressed": hidden,
@@ -191,7 +201,9 @@ def summary(
         "population": population,
         "filters": filters.as_dict(),
         "uf_clp": engine.context.uf_clp,
-        "concentration_exact": concentration.exact if concentration is not None else True,
+        "concentration_exact": exact,
+        # Figures computed from the summary's sales bins rather than exactly.
+        "approximate": [] if exact else list(CONCENTRATION),
     }
 
 

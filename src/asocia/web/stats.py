@@ -254,6 +254,7 @@ def dashboard_page(
     query = _query(filters)
     definitions = load_definitions()
     kpis = []
+    approximate = set() if board.concentration.exact else set(report.CONCENTRATION)
     for key in report.HEADLINE:
         ind = definitions.indicator(key)
         text = ind.text(lang)
@@ -265,7 +266,8 @@ def dashboard_page(
                 "value": (
                     f"< {board.k}"
                     if public and ind.unit == "cooperatives" and key in board.suppressed
-                    else _number(board.headline[key], lang, ind.unit)
+                    else ("≈ " if key in approximate and board.headline[key] is not None else "")
+                    + _number(board.headline[key], lang, ind.unit)
                 ),
                 "suppressed": key in board.suppressed,
             }
@@ -338,11 +340,11 @@ def download(
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["indicator", "value", "status"])
+        approximate = set() if board.concentration.exact else set(report.CONCENTRATION)
         for key in report.HEADLINE:
             value = board.headline[key]
-            writer.writerow(
-                [key, "" if value is None else value, "suppressed" if value is None else ""]
-            )
+            status = "suppressed" if value is None else "approximate" if key in approximate else ""
+            writer.writerow([key, "" if value is None else value, status])
         return _csv_response(buffer.getvalue(), name)
     table = board.charts.get(name) or board.crosstabs[name]
     return _csv_response(to_csv(table, _table_labels(table, lang)), name)
@@ -478,6 +480,7 @@ def api_dashboard(
         "crosstabs": {tid: t.to_dict() for tid, t in board.crosstabs.items()},
         "lorenz": board.lorenz,
         "concentration_exact": board.concentration.exact,
+        "approximate": [] if board.concentration.exact else list(report.CONCENTRATION),
         "public": board.public,
         "k": board.k,
         "filters": board.filters.as_dict(),
