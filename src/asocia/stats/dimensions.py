@@ -75,8 +75,20 @@ def _year(column: Any) -> ColumnElement[Any]:
     return cast(func.substr(cast(column, String), 1, 4), Integer)
 
 
+def _month_day(column: Any) -> ColumnElement[Any]:
+    # "MM-DD" from the ISO form, on both engines (ISO text on SQLite, DATE on PostgreSQL).
+    return func.substr(cast(column, String), 6, 5)
+
+
+def completed_years(ctx: StatsContext, column: Any) -> ColumnElement[Any]:
+    """Age in completed years at ``ctx.as_of`` (a cooperative constituted on 2020-07-07 is 5
+    on 2026-06-30, 6 from 2026-07-07), as ages of people are counted."""
+    birthday_to_come = case((_month_day(column) > literal(ctx.as_of.strftime("%m-%d")), 1), else_=0)
+    return literal(ctx.as_of.year) - _year(column) - birthday_to_come
+
+
 def _age_band(ctx: StatsContext) -> ColumnElement[Any]:
-    age = literal(ctx.as_of.year) - _year(C.constituted_on)
+    age = completed_years(ctx, C.constituted_on)
     whens = [(age < upper, literal(key)) for key, upper in AGE_BANDS]
     return case((C.constituted_on.is_(None), literal("unknown")), *whens, else_=literal("50_plus"))
 
