@@ -119,7 +119,7 @@ def from_grouped(
     public table ``record_keys`` and the measure's largest contribution) as a table."""
     measure(measure_key)
     dims = (rows, columns) if columns else (rows,)
-    g = grouped.regroup(dims)
+    g = grouped.regroup(dims, [m for m in table_measures(measure_key) if m in grouped.measures])
     ci = g.measures.index("cooperatives")
     mi = g.measures.index(measure_key)
     ki = g.measures.index("record_keys") if "record_keys" in g.measures else None

@@ -112,20 +112,28 @@ class Grouped:
                     total += values[i]
         return total
 
-    def regroup(self, dimensions: Sequence[str]) -> Grouped:
-        """The same sums grouped by a subset of the dimensions (done in Python: rows are few)."""
+    def regroup(self, dimensions: Sequence[str], measures: Sequence[str] | None = None) -> Grouped:
+        """The same sums grouped by a subset of the dimensions, keeping ``measures`` (all by
+        default); done in Python: rows are few. ``max`` measures keep the largest value."""
+        chosen = tuple(measures) if measures is not None else self.measures
+        source = [self.measures.index(m) for m in chosen]
         positions = [self.dimensions.index(d) for d in dimensions]
-        largest = [MEASURES[m].combine == "max" for m in self.measures]
+        summed = [i for i, m in enumerate(chosen) if MEASURES[m].combine != "max"]
+        largest = [i for i, m in enumerate(chosen) if MEASURES[m].combine == "max"]
         sums: dict[tuple[Any, ...], list[Number]] = {}
-        for key, values in self.rows:
-            sub = tuple(key[p] for p in positions)
-            acc = sums.setdefault(sub, [0] * len(self.measures))
-            for i, v in enumerate(values):
-                if largest[i]:
-                    acc[i] = max(acc[i], v)
-                else:
-                    acc[i] += v
-        return Grouped(tuple(dimensions), self.measures, [(k, tuple(v)) for k, v in sums.items()])
+        for key, row in self.rows:
+            sub = tuple([key[p] for p in positions])
+            values = [row[i] for i in source]
+            acc = sums.get(sub)
+            if acc is None:
+                sums[sub] = values
+                continue
+            for i in summed:
+                acc[i] += values[i]
+            for i in largest:
+                if values[i] > acc[i]:
+                    acc[i] = values[i]
+        return Grouped(tuple(dimensions), chosen, [(k, tuple(v)) for k, v in sums.items()])
 
     def largest(self, measure_key: str, term: Term | None = None) -> Number:
         """The largest value of a ``max`` measure over the groups inside ``term``."""

@@ -11,7 +11,8 @@ on the ``cooperatives`` table.
 The cubes (tables declared in ``asocia.db.models.stats``, migration ``0004_stats``) are a
 cache derived from the registry: ``stats_summary_state`` keeps a fingerprint of
 the ``cooperatives`` table (row count, highest id, latest update) and of the parameters the
-derived dimensions depend on (UF value, date of reference: ages are completed years). :meth:`Summary.fresh` rebuilds the
+derived dimensions depend on (UF value, date of reference: ages are completed years).
+:meth:`Summary.fresh` rebuilds the
 cubes when the fingerprint changed, so the first statistics request after an import pays for
 the rebuild (a few scans) and every later one reads the cubes; an import may also call
 :func:`refresh` itself. The tables can be emptied at any time: they are rebuilt on demand.
