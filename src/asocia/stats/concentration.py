@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session
 from asocia.db.models import Cooperative
 from asocia.stats.dimensions import sales_clp
 
-# Above this many cooperatives reporting sales, dashboards use the summary's bins.
-EXACT_LIMIT = 50_000
+# Above this many cooperatives reporting sales, dashboards use the summary's bins: reading
+# the sales of 45,000 cooperatives through a region index took 2–3 s on SQLite at 1M rows
+# (3.7× the unfiltered dashboard), 20,000 keeps every filter within 3× (issue 15).
+EXACT_LIMIT = 20_000
 TOP_FRACTIONS = (0.01, 0.05, 0.10)
 LORENZ_POINTS = 100
 
