@@ -20,6 +20,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from asocia.archives import ArchiveRefused, check_xlsx, decode_text
 from asocia.diagnosis.answers import AnswerValue, normalize_answers
 from asocia.diagnosis.instrument import Instrument, QuestionKind
 from asocia.diagnosis.xlsform import (
@@ -89,7 +90,7 @@ class ParsedExport:
 
 
 def _read_csv(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
-    text = data.decode("utf-8-sig")
+    text = decode_text(data)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -101,6 +102,10 @@ def _read_csv(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
+    try:
+        check_xlsx(io.BytesIO(data))
+    except ArchiveRefused as exc:
+        raise ExportError(str(exc)) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a bad file

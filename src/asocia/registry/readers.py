@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from asocia.archives import ArchiveRefused, check_columns, check_xlsx
+
 # Fields of registry files can hold long addresses or notes; csv's default (128 KiB) is kept
 # generous but bounded, so one runaway quote does not swallow the file silently.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -105,14 +107,33 @@ def open_table(path: Path, sheet: str | None = None) -> Iterator[Table]:
         raise ReadError(f"{path}: is a directory, not a file")
     kind = detect_format(path)
     if kind == "xlsx":
+        _refuse_unsafe(path, check_xlsx, path)
         with _open_xlsx(path, sheet) as table:
+            _refuse_unsafe(path, check_columns, len(_named(table.headers)))
             yield table
     elif kind == "jsonl":
         with _open_jsonl(path) as table:
+            _refuse_unsafe(path, check_columns, len(table.headers))
             yield table
     else:
         with _open_csv(path) as table:
+            _refuse_unsafe(path, check_columns, len(table.headers))
             yield table
+
+
+def _named(headers: list[str]) -> list[str]:
+    """Headers up to the last non-empty one (formatted empty cells make long header rows)."""
+    while headers and not headers[-1]:
+        headers = headers[:-1]
+    return headers
+
+
+def _refuse_unsafe(path: Path, check: Any, *args: Any) -> None:
+    """Run a check of :mod:`asocia.archives`, turning its refusal into a :class:`ReadError`."""
+    try:
+        check(*args)
+    except ArchiveRefused as exc:
+        raise ReadError(f"{path.name}: {exc}") from None
 
 
 @contextmanager

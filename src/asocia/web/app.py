@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from asocia import __version__
 from asocia.db.session import Database
 from asocia.settings import LANGUAGES, Settings
+from asocia.web import hardening
 from asocia.web.deps import LoginRequired, csrf_protect
 from asocia.web.security import (
     CSRF_COOKIE,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     _install_middleware(app, settings)
     _install_error_handlers(app)
+    hardening.install(app, settings)
     return app
 
 
@@ -125,6 +127,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             403: _("Access denied"),
             404: _("Page not found"),
             401: _("Authentication required"),
+            413: _("The file is too large"),
+            503: _("Busy, try again"),
         }
         title = titles.get(exc.status_code, _("Something went wrong"))
         return render(

@@ -11,7 +11,7 @@ import io
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -535,8 +535,8 @@ def api_instruments(principal: Principal = PUBLIC) -> list[dict[str, Any]]:
 def api_list(
     cooperative: int | None = None,
     instrument: str | None = None,
-    limit: int = 200,
-    offset: int = 0,
+    limit: int = Query(200, ge=0, le=1000),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
     principal: Principal = VIEW,
     session: Session = SESSION,
 ) -> list[dict[str, Any]]:
