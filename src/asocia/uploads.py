@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from starlette.exceptions import HTTPException
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Hours an upload waits for its wizard before :func:`sweep` removes it.
@@ -77,6 +77,14 @@ def remove_upload(path: Path) -> None:
     for item in (path, path.with_suffix(".name")):
         with contextlib.suppress(FileNotFoundError):
             item.unlink()
+
+
+def discard_if_refused(path: Path, error: Exception) -> None:
+    """Delete an upload that a safety check refused: no step of a wizard can use it."""
+    from asocia.registry.readers import UnsafeFile
+
+    if isinstance(error, UnsafeFile):
+        remove_upload(path)
 
 
 def sweep(folder: Path, *, hours: float = KEEP_HOURS, now: float | None = None) -> int:

@@ -32,6 +32,10 @@ class ReadError(Exception):
     """The file cannot be read at all; the message is one line for a person."""
 
 
+class UnsafeFile(ReadError):
+    """The file passes a safety limit of :mod:`asocia.archives` (size, ratio, cells, columns)."""
+
+
 @dataclass
 class Table:
     """An open registry file: its header cells and an iterator over its rows."""
@@ -133,7 +137,7 @@ def _refuse_unsafe(path: Path, check: Any, *args: Any) -> None:
     try:
         check(*args)
     except ArchiveRefused as exc:
-        raise ReadError(f"{path.name}: {exc}") from None
+        raise UnsafeFile(f"{path.name}: {exc}") from None
 
 
 @contextmanager

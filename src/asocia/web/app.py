@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 
-from asocia import __version__
+from asocia import __version__, uploads
 from asocia.db.session import Database
 from asocia.settings import LANGUAGES, Settings
 from asocia.web import hardening
@@ -73,6 +73,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if hasattr(module, "api_router"):
             app.include_router(module.api_router, prefix=API_PREFIX)
 
+    # Innermost (added first): the route's own reads of the body meet the limit directly.
+    uploads.install(app, settings.max_upload_mb)
     _install_middleware(app, settings)
     _install_error_handlers(app)
     hardening.install(app, settings)

@@ -1,7 +1,8 @@
 """Web hardening installed by the application factory: upload limit, security headers, and
 clear answers (instead of 500) for malformed input and a busy database.
 
-- Request bodies are limited while they stream in (:mod:`asocia.uploads`): 413.
+- Request bodies are limited while they stream in (:mod:`asocia.uploads`, installed by the
+  factory as the innermost middleware): 413.
 - Headers on every response: a Content-Security-Policy with no inline script
   (:data:`CSP`), ``Strict-Transport-Security`` over HTTPS, and ``Cache-Control: no-store``
   whenever the visitor is logged in (pages and JSON that may carry personal data).
@@ -24,7 +25,6 @@ from sqlalchemy import event
 from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
-from asocia import uploads
 from asocia.db.session import Database
 from asocia.settings import Settings
 from asocia.web.security import CSRF_COOKIE, SESSION_COOKIE, cookies_secure, new_csrf_seed
@@ -71,8 +71,6 @@ def install(app: FastAPI, settings: Settings) -> None:
             response.headers["Cache-Control"] = "no-store"
         _session_cookies(request, response, settings)
         return response
-
-    uploads.install(app, settings.max_upload_mb)
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:
