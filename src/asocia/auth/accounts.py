@@ -184,9 +184,7 @@ def authenticate(
     session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - 4 * window))
     if not ok or user is None:
         return None
-    session.execute(
-        update(LoginAttempt).where(LoginAttempt.id.in_(claimed)).values(succeeded=True)
-    )
+    session.execute(update(LoginAttempt).where(LoginAttempt.id.in_(claimed)).values(succeeded=True))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now

@@ -19,6 +19,7 @@ from asocia.registry.export import export as export_registry
 from asocia.registry.importer import ImportFailed, import_file
 from asocia.registry.readers import ReadError
 from asocia.registry.store import Actor, MergeError, merge_cooperatives
+from asocia.spreadsheets import safe_row
 from asocia.stats.summary import warm as warm_statistics_summary
 
 app = typer.Typer(
@@ -83,7 +84,9 @@ def import_(
             writer = csv.writer(f)
             writer.writerow(["line", "column", "value", "reason", "outcome"])
             for p in result.problems:
-                writer.writerow([p.line, p.column or "", p.value or "", p.reason, p.outcome])
+                writer.writerow(
+                    safe_row([p.line, p.column or "", p.value or "", p.reason, p.outcome])
+                )
     if as_json:
         print_json(
             {

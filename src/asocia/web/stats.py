@@ -22,6 +22,7 @@ from asocia.auth.policy import Permission, Principal, can
 from asocia.i18n import N_
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
+from asocia.spreadsheets import safe_row
 from asocia.stats import charts, report
 from asocia.stats.crosstab import CrossTab, crosstab, to_csv
 from asocia.stats.definitions import load_definitions
@@ -303,9 +304,8 @@ def download(
         writer.writerow(["indicator", "value", "status"])
         for key in report.HEADLINE:
             value = board.headline[key]
-            writer.writerow(
-                [key, "" if value is None else value, "suppressed" if value is None else ""]
-            )
+            status = "suppressed" if value is None else ""
+            writer.writerow(safe_row([key, "" if value is None else value, status]))
         return _csv_response(buffer.getvalue(), name)
     table = board.charts.get(name) or board.crosstabs[name]
     return _csv_response(to_csv(table, _table_labels(table, lang)), name)
