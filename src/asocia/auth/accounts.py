@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from asocia.auth.passwords import (
@@ -162,8 +162,9 @@ def authenticate(
     Attempts are limited per username and per client address, so that neither guessing one
     account's password nor trying many accounts from one address goes fast.
 
-    The attempt is recorded (as a failure) and committed in its own transaction *before* the
-    count, so concurrent attempts each see the others: at most ``max_failures`` of them are
+    The attempt is recorded (as a failure) *before* the count, and concurrent attempts on a
+    key are serialised (SQLite: the write lock the insert takes; PostgreSQL: a transaction
+    advisory lock per key), so each sees the others: at most ``max_failures`` of them are
     checked, however many arrive at once. An unknown username is checked against a dummy hash,
     so the time taken does not tell which usernames exist.
     """
@@ -172,7 +173,12 @@ def authenticate(
     name = username.strip().replace("\x00", "\ufffd")[:200]
     keys = [f"user:{name.lower()}"[:200], f"client:{client}"[:200]]
     since = now - window
-    claimed = _claim_attempts(session, keys, now)
+    if session.get_bind().dialect.name == "postgresql":
+        for key in sorted(keys):
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    attempts = [LoginAttempt(key=key, attempted_at=now, succeeded=False) for key in keys]
+    session.add_all(attempts)
+    session.flush()
     if any(_recent_failures(session, key, since) > max_failures for key in keys):
         raise TooManyAttempts("too many failed logins; try again later")
     user = None if name != username.strip() else get_user(session, name)
@@ -184,20 +190,12 @@ def authenticate(
     session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - 4 * window))
     if not ok or user is None:
         return None
-    session.execute(update(LoginAttempt).where(LoginAttempt.id.in_(claimed)).values(succeeded=True))
+    for attempt in attempts:
+        attempt.succeeded = True
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
     return user
-
-
-def _claim_attempts(session: Session, keys: list[str], now: datetime) -> list[int]:
-    """Record a failed attempt under each key, committed at once; the new rows' ids."""
-    with Session(bind=session.get_bind()) as own, own.begin():
-        rows = [LoginAttempt(key=key, attempted_at=now, succeeded=False) for key in keys]
-        own.add_all(rows)
-        own.flush()
-        return [row.id for row in rows]
 
 
 _dummy: list[str] = []
