@@ -11,6 +11,7 @@ from asocia.db import Database
 from asocia.settings import Settings
 from asocia.web import create_app
 from tests.conftest import Web
+from tests.registry.conftest import Files
 
 
 @pytest.fixture
@@ -27,3 +28,9 @@ def hardened(db: Database, tmp_path: Path) -> Iterator[Web]:
     holder.client = holder.new_client()
     yield holder
     holder.close()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Files:
+    """Registry files written to ``tmp_path`` (as in tests/registry)."""
+    return Files(tmp_path)

@@ -7,7 +7,7 @@ import importlib
 import typer
 
 from asocia import __version__
-from asocia.cli import db, serve, users
+from asocia.cli import backup, db, serve, users
 
 app = typer.Typer(
     name="asocia",
@@ -18,6 +18,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 # Capability groups: each module exposes ``app`` (a Typer); a capability not built yet is skipped.
 for _name in ("registry", "demo", "diagnosis", "stats"):
