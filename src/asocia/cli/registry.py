@@ -11,6 +11,7 @@ import typer
 
 from asocia.auth.policy import Principal, Role
 from asocia.cli.common import console, fail, load_settings, open_database, print_json, progress
+from asocia.locks import EXIT_BUSY, ImportBusy
 from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
 from asocia.registry.columns import Mapping, MappingError
@@ -76,6 +77,8 @@ def import_(
             fail(str(exc))
         except ImportFailed as exc:
             fail(str(exc), code=1)
+        except ImportBusy as exc:
+            fail(str(exc), code=EXIT_BUSY)
         if not dry_run and (result.created or result.updated):
             bar.update(task, description="updating the statistics summary")
             warm_statistics_summary(db, uf_clp=settings.uf_clp)

@@ -26,6 +26,7 @@ from sqlalchemy import update
 from asocia.db.base import utcnow
 from asocia.db.models.registry import ImportRun
 from asocia.db.session import Database
+from asocia.locks import serialised
 from asocia.registry.columns import ColumnMap, Mapping, resolve_columns
 from asocia.registry.parallel import worker_batches
 from asocia.registry.readers import ReadError, open_table
@@ -139,6 +140,7 @@ def preview(
         }
 
 
+@serialised  # one import at a time per database (asocia.locks)
 def import_file(
     database: Database,
     path: Path,

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from asocia.db.session import Database
+from asocia.locks import ImportBusy
 from asocia.settings import Settings
 from asocia.web.security import CSRF_COOKIE, SESSION_COOKIE, cookies_secure, new_csrf_seed
 from asocia.web.templating import render, translator
@@ -81,6 +82,10 @@ def install(app: FastAPI, settings: Settings) -> None:
         if isinstance(exc.orig, (OverflowError, ValueError)):
             return _bad_value(request, exc)
         raise exc
+
+    @app.exception_handler(ImportBusy)
+    async def import_busy(request: Request, exc: ImportBusy) -> Response:
+        return _answer(request, 409, str(exc), headers={"Retry-After": RETRY_AFTER})
 
     @app.exception_handler(OperationalError)
     async def operational(request: Request, exc: OperationalError) -> Response:
@@ -156,7 +161,7 @@ def _answer(
     if request.url.path.startswith("/api/") or not hasattr(request.state, "csrf_seed"):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     _ = translator(request)
-    titles = {400: _("Bad request"), 503: _("Busy, try again")}
+    titles = {400: _("Bad request"), 409: _("Busy, try again"), 503: _("Busy, try again")}
     response = render(
         request,
         "error.html",
