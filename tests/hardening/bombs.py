@@ -23,9 +23,10 @@ def _template() -> bytes:
 
 
 def _write(target: Path | io.BytesIO, replace: dict[str, Iterable[bytes]]) -> None:
-    with zipfile.ZipFile(io.BytesIO(_template())) as source, zipfile.ZipFile(
-        target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
-    ) as out:
+    with (
+        zipfile.ZipFile(io.BytesIO(_template())) as source,
+        zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+    ):
         for info in source.infolist():
             if info.filename in replace:
                 continue

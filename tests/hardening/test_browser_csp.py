@@ -18,9 +18,11 @@ def _watch(page: Any) -> list[str]:
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.on(
         "console",
-        lambda msg: problems.append(msg.text)
-        if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text
-        else None,
+        lambda msg: (
+            problems.append(msg.text)
+            if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text
+            else None
+        ),
     )
     return problems
 

@@ -113,9 +113,7 @@ def test_reads_need_no_write_lock_and_writes_answer_busy(
     web.create_user("field", username="campo")
     # The session is due for its sliding-expiry refresh (a write) on the next request.
     with web.db.session() as session:
-        session.execute(
-            update(WebSession).values(last_seen_at=utcnow() - timedelta(hours=1))
-        )
+        session.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(hours=1)))
     path = web.db.engine.url.database
     assert path
     holder = _hold_write_lock(path)
