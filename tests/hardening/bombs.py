@@ -22,15 +22,42 @@ def _template() -> bytes:
     return out.getvalue()
 
 
+_SST_REL = (
+    b'<Relationship Id="rIdSST" Target="sharedStrings.xml" Type="http://schemas.'
+    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>'
+)
+_SST_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+    b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+# A sheet whose cells use the shared strings: A2 is the third one (the huge string).
+_SST_SHEET = (
+    f'<?xml version="1.0"?><worksheet {_NS}><sheetData>'
+    '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+    '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="inlineStr"><is><t>65.000.001-1</t>'
+    "</is></c></row></sheetData></worksheet>"
+).encode()
+
+
 def _write(target: Path | io.BytesIO, replace: dict[str, Iterable[bytes]]) -> None:
+    """The template workbook with some parts replaced (streamed); shared strings, when given,
+    are wired in (relationship, content type) and used by the sheet's cells."""
     with (
         zipfile.ZipFile(io.BytesIO(_template())) as source,
         zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as out,
     ):
+        strings = "xl/sharedStrings.xml" in replace
         for info in source.infolist():
             if info.filename in replace:
                 continue
-            out.writestr(info, source.read(info))
+            data = source.read(info)
+            if strings and info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _SST_REL)
+            elif strings and info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", _SST_TYPE)
+            elif strings and info.filename == "xl/worksheets/sheet1.xml":
+                data = _SST_SHEET
+            out.writestr(info, data)
         for name, chunks in replace.items():
             info = zipfile.ZipInfo(name)
             info.compress_type = zipfile.ZIP_DEFLATED
