@@ -67,7 +67,8 @@ def main() -> None:
     bombs.wide_csv(wide)
     print(
         f"files: string bomb {string_bomb.stat().st_size / 1e6:.1f} MB, row bomb "
-        f"{row_bomb.stat().st_size / 1e6:.2f} MB, 100,000-column CSV {wide.stat().st_size / 1e6:.1f} MB"
+        f"{row_bomb.stat().st_size / 1e6:.2f} MB, "
+        f"100,000-column CSV {wide.stat().st_size / 1e6:.1f} MB"
     )
 
     def registry_preview(path: Path) -> Callable[[], str]:
