@@ -84,3 +84,14 @@ def test_non_utf8_csv_to_diagnosis_import_is_read(web: Web) -> None:
         data={"csrf_token": web.csrf(analyst)},
     )
     assert page.status_code in (200, 422), page.text
+
+
+def test_lone_carriage_return_in_a_diagnosis_csv_is_4xx(web: Web) -> None:
+    """Found by the fuzzer: a CSV with a lone CR in a field raised csv.Error (500)."""
+    analyst = web.login_as("analyst")
+    response = analyst.post(
+        "/api/v1/diagnoses/import",
+        files={"file": ("export.csv", b"a,b\r\x00\nc\rd,e\n", "text/csv")},
+        headers={"X-CSRF-Token": web.csrf(analyst)},
+    )
+    assert 400 <= response.status_code < 500, response.text

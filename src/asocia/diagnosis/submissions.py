@@ -93,19 +93,29 @@ def _read_csv(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
     text = decode_text(data)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows() -> Iterator[list[object]]:
+        try:
+            yield from (list(r) for r in reader)
+        except csv.Error as exc:
+            raise ExportError(f"line {reader.line_num}: {exc}") from None
+
     try:
         header = next(reader)
     except StopIteration:
         raise ExportError("the file is empty") from None
-    return [h.strip() for h in header], (list(r) for r in reader)
+    except csv.Error as exc:
+        raise ExportError(f"line 1: {exc}") from None
+    return [h.strip() for h in header], rows()
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
     try:
         check_xlsx(io.BytesIO(data))
     except ArchiveRefused as exc:
-        raise ExportError(str(exc)) from None
+        if exc.key != "bad_zip":  # not a zip at all: openpyxl says so below
+            raise ExportError(str(exc)) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a bad file

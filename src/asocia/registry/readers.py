@@ -137,7 +137,8 @@ def _refuse_unsafe(path: Path, check: Any, *args: Any) -> None:
     try:
         check(*args)
     except ArchiveRefused as exc:
-        raise UnsafeFile(f"{path.name}: {exc}") from None
+        if exc.key != "bad_zip":  # not a zip at all: the reader says so in its own words
+            raise UnsafeFile(f"{path.name}: {exc}") from None
 
 
 @contextmanager
