@@ -21,8 +21,9 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import MetaData, Table, select, text
+from sqlalchemy import ColumnElement, MetaData, Table, select, text
 from sqlalchemy.engine import make_url
 
 from asocia.db.session import Database
@@ -162,7 +163,7 @@ def table_checksums(database: Database) -> dict[str, tuple[int, str]]:
     return sums
 
 
-def _order(table: Table) -> list[object]:
+def _order(table: Table) -> list[ColumnElement[Any]]:
     return list(table.primary_key.columns) or list(table.columns)
 
 

@@ -97,7 +97,8 @@ def _read_csv(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
 
     def rows() -> Iterator[list[object]]:
         try:
-            yield from (list(r) for r in reader)
+            for record in reader:
+                yield list[object](record)
         except csv.Error as exc:
             raise ExportError(f"line {reader.line_num}: {exc}") from None
 
