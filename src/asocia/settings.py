@@ -46,6 +46,8 @@ class Settings:
     force_secure_cookies: bool = False
     #: Where uploaded files wait for background imports.
     upload_dir: Path = field(default_factory=lambda: Path.cwd() / "asocia-uploads")
+    #: Largest request body (an uploaded file) accepted, in megabytes; larger uploads get 413.
+    max_upload_mb: int = 100
     #: A folder of extra diagnosis instruments (``*.yaml``) loaded beside the shipped ones.
     instruments_dir: Path | None = None
 
@@ -78,7 +80,13 @@ class Settings:
             )
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise SettingsError("ASOCIA_SECRET_KEY must be at least 32 characters long")
-        for name in ("session_hours", "login_max_failures", "login_window_minutes", "disclosure_k"):
+        for name in (
+            "session_hours",
+            "login_max_failures",
+            "login_window_minutes",
+            "disclosure_k",
+            "max_upload_mb",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"ASOCIA_{name.upper()} must be a positive whole number")
         if self.disclosure_max_noise < 1:

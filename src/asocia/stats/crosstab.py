@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from asocia.spreadsheets import safe_dict
 from asocia.stats.cellkey import Perturbation
 from asocia.stats.dimensions import LARGEST, MEASURES, dimension, measure
 from asocia.stats.engine import Filters, Grouped, Number, StatsEngine
@@ -279,5 +280,5 @@ def to_csv(table: CrossTab, labels: dict[str, Any] | None = None) -> str:
                 if dim in row and row[dim] in labels.get(dim, {}):
                     row[dim] = labels[dim][row[dim]]
         row["status"] = status
-        writer.writerow(row)
+        writer.writerow(safe_dict(row))
     return buffer.getvalue()

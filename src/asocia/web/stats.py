@@ -23,6 +23,7 @@ from asocia.auth.policy import Permission, Principal, can
 from asocia.i18n import N_
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
+from asocia.spreadsheets import safe_row
 from asocia.stats import charts, report
 from asocia.stats.cellkey import Perturbation
 from asocia.stats.crosstab import BELOW_K, CrossTab, crosstab, to_csv
@@ -381,7 +382,7 @@ def download(
         for key in report.HEADLINE:
             value = board.headline[key]
             status = "suppressed" if value is None else "approximate" if key in approximate else ""
-            writer.writerow([key, "" if value is None else value, status])
+            writer.writerow(safe_row([key, "" if value is None else value, status]))
         return _csv_response(buffer.getvalue(), name)
     table = board.charts.get(name) or board.crosstabs[name]
     return _csv_response(to_csv(table, _table_labels(table, lang)), name)
