@@ -120,7 +120,10 @@ def test_stats_csv_downloads(web: Web) -> None:
 
     from asocia.stats.crosstab import to_csv
 
-    records = [{"region": HOSTILE[0], "cooperatives": 5}, {"region": "total", "cooperatives": 5}]
+    records = [
+        {"region": HOSTILE[0], "cooperatives": 5, "status": ""},
+        {"region": "total", "cooperatives": 5, "status": ""},
+    ]
     table = SimpleNamespace(
         rows="region", columns=None, measure="cooperatives", records=lambda: records
     )

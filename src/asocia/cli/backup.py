@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from asocia import backup as backups
 from asocia.cli.common import console, fail, open_database, print_json
 
 #: Exit code when ``asocia restore`` meets a database that holds data (without --force).
@@ -21,6 +20,8 @@ def backup(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Back up the database to one file (SQLite online backup; pg_dump custom format)."""
+    from asocia import backup as backups
+
     db = open_database()
     try:
         result = backups.backup(db, out)
@@ -39,6 +40,8 @@ def restore(
     ),
 ) -> None:
     """Restore a backup into the configured database (refuses one holding data without --force)."""
+    from asocia import backup as backups
+
     db = open_database(check_schema=False)
     try:
         result = backups.restore(db, file, force=force)

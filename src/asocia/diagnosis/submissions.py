@@ -98,7 +98,10 @@ def _decode(data: bytes) -> str:
     """UTF-16 by its byte-order mark, else as any uploaded CSV (UTF-8, else Windows-1252: a
     Kobo CSV re-saved by Spanish Excel)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # a byte-order mark by chance: read it as any other text
     return decode_text(data)
 
 
