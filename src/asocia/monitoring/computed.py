@@ -15,6 +15,22 @@ A definition is a dict::
 
 Only the tables and columns listed in ``SOURCES`` may be named, so a definition can never
 reach personal data.
+
+Two more sources are not tables but the observatory's own computations, so that nothing is
+copied:
+
+    from: diagnosis_lights        # latest submitted diagnosis of each cooperative (its lights)
+    category: gobernanza          # the share of diagnosed co-ops with this light in it
+    light: green
+
+    from: programme_coverage      # asocia.programmes.coverage.coverage
+    measure: reached              # co-ops reached by any instrument ... or
+    measure: targeting_gap        # co-ops with a red light no instrument answered
+    category: gobernanza          # optional (targeting_gap): one category; else any
+    years: 5                      # the window of uptake years
+
+With ``public_k`` (anonymous visitors), a figure counting fewer than ``k`` cooperatives is
+withheld (``asocia.stats.disclosure.is_sensitive``): value ``None``, ``suppressed: True``.
 """
 
 from __future__ import annotations
@@ -27,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from asocia.db.models.diagnosis import Diagnosis
 from asocia.db.models.registry import Cooperative
+from asocia.stats import disclosure
 
 SOURCES: dict[str, tuple[Table, frozenset[str]]] = {
     "cooperatives": (
@@ -44,6 +61,9 @@ SOURCES: dict[str, tuple[Table, frozenset[str]]] = {
         frozenset({"cooperative_id", "status", "instrument_id"}),
     ),
 }  # fmt: skip
+
+
+DERIVED = ("diagnosis_lights", "programme_coverage")
 
 
 class ComputedError(ValueError):
@@ -72,14 +92,93 @@ def _conditions(
     return conditions
 
 
+def _point(
+    value: float | None, numerator: float | None = None, den: float | None = None
+) -> dict[str, Any]:
+    return {"value": value, "numerator": numerator, "denominator": den}
+
+
+def _diagnosis_lights(session: Session, definition: dict[str, Any]) -> dict[str, Any]:
+    """Share of diagnosed cooperatives whose latest diagnosis has ``light`` in ``category``."""
+    from asocia.programmes.recommend import diagnosis_lights
+
+    category, light = definition.get("category"), definition.get("light", "green")
+    if not category:
+        raise ComputedError("from: diagnosis_lights needs a category")
+    ids = session.scalars(
+        select(Diagnosis.cooperative_id)
+        .join(Cooperative, Cooperative.id == Diagnosis.cooperative_id)
+        .where(Diagnosis.status == "submitted", Cooperative.merged_into_id.is_(None))
+        .distinct()
+    ).all()
+    found = [diagnosis_lights(session, cid).get(category) for cid in ids]
+    den = sum(1 for f in found if f is not None)
+    num = sum(1 for f in found if f == light)
+    return _point(num / den if den else None, float(num), float(den))
+
+
+def _programme_coverage(session: Session, definition: dict[str, Any]) -> dict[str, Any]:
+    """Co-ops reached, or the targeting gap, from the programmes' coverage computation."""
+    from asocia.programmes.coverage import DEFAULT_YEARS, coverage
+
+    measure = definition.get("measure")
+    if measure not in ("reached", "targeting_gap"):
+        raise ComputedError(f"measure: {measure!r} is not one of reached, targeting_gap")
+    years = int(definition.get("years") or DEFAULT_YEARS)
+    result = coverage(session, years=years, with_lights=measure == "targeting_gap")
+    if measure == "reached":
+        return _point(float(result["total"]["reached"]))
+    category = definition.get("category")
+    if category:
+        gap = next((g for g in result["targeting_gap"] if g["category"] == category), None)
+        if gap is None:
+            raise ComputedError(f"category: {category!r} has no targeting rule")
+        return _point(float(gap["count"]))
+    return _point(float(result["targeting_gap_total"]["count"]))
+
+
+def _withhold(point: dict[str, Any], k: int) -> dict[str, Any]:
+    """Withhold a figure that counts fewer than ``k`` cooperatives (numerator or total)."""
+    counts = [point["numerator"], point["denominator"]]
+    if point["denominator"] is None:
+        counts = [point["value"]]
+    if any(c is not None and disclosure.is_sensitive(int(c), k) for c in counts):
+        return _point(None) | {"suppressed": True}
+    return point
+
+
 def evaluate(
+    session: Session,
+    definition: dict[str, Any],
+    today: date | None = None,
+    public_k: int | None = None,
+) -> dict[str, dict[str, float | None]]:
+    """Values by territory (``CL`` and, with ``by``, ``region:<code>``).
+
+    ``public_k``: disclosure control for anonymous visitors (figures counting cooperatives).
+    """
+    source = definition.get("from")
+    if source in DERIVED:
+        point = (_diagnosis_lights if source == "diagnosis_lights" else _programme_coverage)(
+            session, definition
+        )
+        return {"CL": _withhold(point, public_k) if public_k is not None else point}
+    result = _evaluate_table(session, definition, today)
+    counts_coops = source == "cooperatives" and (
+        "share_where" in definition or ("numerator" not in definition and "sum" not in definition)
+    )
+    if public_k is not None and (counts_coops or "count_distinct" in definition):
+        result = {t: _withhold(p, public_k) for t, p in result.items()}
+    return result
+
+
+def _evaluate_table(
     session: Session, definition: dict[str, Any], today: date | None = None
 ) -> dict[str, dict[str, float | None]]:
-    """Values by territory (``CL`` and, with ``by``, ``region:<code>``)."""
     today = today or date.today()
     source = definition.get("from")
     if source not in SOURCES:
-        raise ComputedError(f"from: {source!r} is not one of {', '.join(SOURCES)}")
+        raise ComputedError(f"from: {source!r} is not one of {', '.join([*SOURCES, *DERIVED])}")
     table, allowed = SOURCES[source]
     conditions = _conditions(table, allowed, definition.get("where") or {}, today)
     if source == "cooperatives":

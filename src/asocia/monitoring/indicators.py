@@ -215,17 +215,28 @@ def _series(
 
 
 def indicator_status(
-    session: Session, indicator: Indicator, period: str | None = None, today: date | None = None
+    session: Session,
+    indicator: Indicator,
+    period: str | None = None,
+    today: date | None = None,
+    public_k: int | None = None,
 ) -> dict[str, Any]:
-    """Baseline, target, actual, achievement and status of one indicator for ``period``."""
+    """Baseline, target, actual, achievement and status of one indicator for ``period``.
+
+    ``public_k``: disclosure control of computed figures for anonymous visitors; a withheld
+    figure is not reported and the row says ``suppressed``.
+    """
     actuals = _series(session, indicator, "actual", approved_only=True)
+    suppressed = False
     if indicator.computed:
-        live = computed.evaluate(session, indicator.computed)[NATIONAL]
+        live = computed.evaluate(session, indicator.computed, public_k=public_k)[NATIONAL]
         year = str((today or date.today()).year)
         actuals = [p for p in actuals if p.period.code != year]
-        actuals.append(
-            _Point(parse_period(year), live["value"], live["numerator"], live["denominator"])
-        )
+        suppressed = bool(live.get("suppressed"))
+        if not suppressed:
+            actuals.append(
+                _Point(parse_period(year), live["value"], live["numerator"], live["denominator"])
+            )
     targets = _series(session, indicator, "target", approved_only=True)
     baselines = _series(session, indicator, "baseline", approved_only=True)
     at: Period | None
@@ -246,6 +257,7 @@ def indicator_status(
         "achievement": None,
         "expected": None,
         "status": "not_reported",
+        "suppressed": suppressed,
     }
     if at is None:
         return out
@@ -282,7 +294,10 @@ def indicator_status(
 
 
 def status_panel(
-    session: Session, period: str | None = None, objective: str | None = None
+    session: Session,
+    period: str | None = None,
+    objective: str | None = None,
+    public_k: int | None = None,
 ) -> list[dict[str, Any]]:
     ensure_defaults(session)
     if period:
@@ -291,7 +306,7 @@ def status_panel(
     for indicator in session.scalars(select(Indicator).order_by(Indicator.id)):
         if objective and (indicator.objective is None or indicator.objective.code != objective):
             continue
-        rows.append(indicator_status(session, indicator, period))
+        rows.append(indicator_status(session, indicator, period, public_k=public_k))
     return rows
 
 

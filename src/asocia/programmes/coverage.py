@@ -132,6 +132,8 @@ def coverage(
         }
     )
     gap = []
+    any_red: set[int] = set()
+    any_unserved: set[int] = set()
     for category, topics in rules.items():
         red = [cid for cid, found in lights.items() if found.get(category) == "red"]
         unserved = [
@@ -141,6 +143,8 @@ def coverage(
                 topics_of.get(iid or -1, set()) & set(topics) for iid, _ in received.get(cid, [])
             )
         ]
+        any_red.update(red)
+        any_unserved.update(unserved)
         gap.append(
             {
                 "category": category,
@@ -155,6 +159,8 @@ def coverage(
         "total": total,
         "by": by,
         "targeting_gap": gap,
+        # cooperatives in the gap of at least one category (each counted once)
+        "targeting_gap_total": {"red": len(any_red), "count": len(any_unserved)},
         "suppressed_below": public_k,
     }
     if public_k is not None:
@@ -163,4 +169,8 @@ def coverage(
         result["targeting_gap"] = [
             disclose([g | {"cooperatives": g["red"]}], public_k)[0] for g in gap
         ]
+        total_gap = result["targeting_gap_total"]
+        result["targeting_gap_total"] = disclose(
+            [total_gap | {"cooperatives": total_gap["red"]}], public_k
+        )[0]
     return result

@@ -23,7 +23,7 @@ from asocia.monitoring import briefing, indicators, sessions, strategy
 from asocia.monitoring.labels import STATUS_LABELS, label
 from asocia.monitoring.labels import text as label_text
 from asocia.monitoring.strategy import MonitoringError
-from asocia.web.deps import SESSION, require
+from asocia.web.deps import SESSION, get_settings, require
 from asocia.web.templating import language, render
 
 router = APIRouter()
@@ -48,6 +48,13 @@ def _labels(request: Request) -> dict[str, str]:
     return {key: label(key, lang) for key in STATUS_LABELS}
 
 
+def _public_k(request: Request, principal: Principal) -> int | None:
+    """Disclosure control of computed figures for whoever may not see full statistics."""
+    if can(principal, Permission.VIEW_FULL_STATISTICS):
+        return None
+    return int(get_settings(request).disclosure_k)
+
+
 def _bad(exc: MonitoringError) -> HTTPException:
     return HTTPException(422, str(exc))
 
@@ -67,7 +74,7 @@ def overview(
             "strategy": strategy.strategy_view(session),
             "by_objective": strategy.progress_by(session, "objective"),
             "by_committee": strategy.progress_by(session, "committee"),
-            "panel": indicators.status_panel(session),
+            "panel": indicators.status_panel(session, public_k=_public_k(request, principal)),
             "labels": _labels(request),
         },
     )
@@ -83,7 +90,7 @@ def objective_page(
     if objective is None:
         raise HTTPException(404, f"objective {code} does not exist")
     actions = [a for a in strategy.list_actions(session) if a["objective"] == code]
-    panel = indicators.status_panel(session, objective=code)
+    panel = indicators.status_panel(session, objective=code, public_k=_public_k(request, principal))
     return render(
         request,
         "monitoring/objective.html",
@@ -345,7 +352,7 @@ def indicators_page(
     """The indicator panel: baseline, target, actual, achievement and status."""
     period = request.query_params.get("period") or None
     try:
-        panel = indicators.status_panel(session, period)
+        panel = indicators.status_panel(session, period, public_k=_public_k(request, principal))
     except MonitoringError as exc:
         raise HTTPException(400, str(exc)) from None
     return render(
@@ -378,7 +385,9 @@ def indicator_page(
         "monitoring/indicator.html",
         {
             "indicator": indicators.indicator_dict(indicator),
-            "status": indicators.indicator_status(session, indicator),
+            "status": indicators.indicator_status(
+                session, indicator, public_k=_public_k(request, principal)
+            ),
             "series": series,
             "series_error": series_error,
             "deflator": deflator or "",
@@ -576,11 +585,14 @@ def api_indicators(principal: Principal = PUBLIC, session: Session = SESSION) ->
 
 @api_router.get("/indicators/status")
 def api_indicator_status(
-    period: str | None = None, principal: Principal = PUBLIC, session: Session = SESSION
+    request: Request,
+    period: str | None = None,
+    principal: Principal = PUBLIC,
+    session: Session = SESSION,
 ) -> list[Any]:
     """Baseline, target, actual, achievement and status of every indicator."""
     try:
-        return indicators.status_panel(session, period)
+        return indicators.status_panel(session, period, public_k=_public_k(request, principal))
     except MonitoringError as exc:
         raise HTTPException(400, str(exc)) from None
 

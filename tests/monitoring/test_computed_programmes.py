@@ -1,0 +1,92 @@
+"""Computed indicators over the diagnosis lights and the programmes' coverage: they follow the
+data (a new diagnosis, a new uptake record) and are withheld below the disclosure minimum."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from asocia.db import Database
+from asocia.monitoring import indicators as ind
+from asocia.monitoring.computed import ComputedError, evaluate
+from asocia.programmes import catalogue, uptake
+from tests.programmes.helpers import add_coop, add_diagnosis, rut
+
+YEAR = str(date.today().year)
+
+
+def _actual(db: Database, code: str, public_k: int | None = None) -> dict[str, object]:
+    with db.session() as session:
+        return ind.indicator_status(
+            session, ind.get_indicator(session, code), YEAR, public_k=public_k
+        )
+
+
+def _import(db: Database, tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / f"u{len(list(tmp_path.iterdir()))}.csv"
+    path.write_text("\n".join(["rut;instrumento;año;monto", *lines]) + "\n", encoding="utf-8")
+    with db.session() as session:
+        catalogue.ensure_defaults(session)
+        assert uptake.import_file(session, path).created == len(lines)
+
+
+def test_share_with_green_governance_follows_the_diagnoses(db: Database) -> None:
+    assert _actual(db, "COOP_GOBERNANZA_VERDE")["actual"] is None  # nobody diagnosed
+    coops = [add_coop(db, 76_410_000 + i, region_code=7) for i in range(4)]
+    for coop in coops[:3]:
+        add_diagnosis(db, coop, ("fin_",))  # governance green, finance red
+    add_diagnosis(db, coops[3], ("gob_",))  # governance red
+    status = _actual(db, "COOP_GOBERNANZA_VERDE")
+    assert (status["numerator"], status["denominator"]) == (3, 4)
+    assert status["actual"] == pytest.approx(0.75)
+    # A newer diagnosis of one of the green ones turns its governance red: 2 of 4.
+    add_diagnosis(db, coops[0], ("gob_",))
+    status = _actual(db, "COOP_GOBERNANZA_VERDE")
+    assert (status["numerator"], status["denominator"]) == (2, 4)
+    # Public: 2 green co-ops are fewer than k = 3, so the share is withheld.
+    public = _actual(db, "COOP_GOBERNANZA_VERDE", public_k=3)
+    assert public["suppressed"] and public["actual"] is None
+    assert public["status"] == "not_reported"
+    assert _actual(db, "COOP_GOBERNANZA_VERDE", public_k=2)["actual"] == pytest.approx(0.5)
+
+
+def test_coops_reached_and_targeting_gap_follow_the_uptake(db: Database, tmp_path: Path) -> None:
+    coops = [add_coop(db, 76_420_000 + i, region_code=7, members_total=10) for i in range(5)]
+    for coop in coops[:4]:
+        add_diagnosis(db, coop, ("fin_",))  # red in financial management
+    assert _actual(db, "PROG_COOP_ALCANZADAS")["actual"] == 0
+    assert _actual(db, "PROG_BRECHA_FOCALIZACION")["actual"] == 4
+    # Two reached: one by an accounting instrument (answers finance), one by irrigation.
+    _import(
+        db,
+        tmp_path,
+        [
+            f"{rut(76_420_000)};fia-curso-contabilidad-cooperativas;2023;1000000",
+            f"{rut(76_420_001)};indap-riego-asociativo;2023;2000000",
+        ],
+    )
+    assert _actual(db, "PROG_COOP_ALCANZADAS")["actual"] == 2
+    assert _actual(db, "PROG_BRECHA_FOCALIZACION")["actual"] == 3
+    # Public figures: 2 reached < k = 3 is withheld; the gap of 3 is shown.
+    assert _actual(db, "PROG_COOP_ALCANZADAS", public_k=3)["suppressed"]
+    assert _actual(db, "PROG_BRECHA_FOCALIZACION", public_k=3)["actual"] == 3
+    _import(db, tmp_path, [f"{rut(76_420_004)};indap-riego-asociativo;2023;500000"])
+    assert _actual(db, "PROG_COOP_ALCANZADAS", public_k=3)["actual"] == 3
+    with db.session() as session:
+        one = evaluate(
+            session,
+            {"from": "programme_coverage", "measure": "targeting_gap", "category": "gobernanza"},
+        )
+    assert one["CL"]["value"] == 0  # nobody is red in governance
+
+
+def test_derived_definitions_are_checked(db: Database) -> None:
+    with db.session() as session:
+        with pytest.raises(ComputedError, match="measure"):
+            evaluate(session, {"from": "programme_coverage", "measure": "budget"})
+        with pytest.raises(ComputedError, match="category"):
+            evaluate(session, {"from": "diagnosis_lights"})
+        with pytest.raises(ComputedError, match="not one of"):
+            evaluate(session, {"from": "people", "count": True})
