@@ -90,3 +90,24 @@ def test_derived_definitions_are_checked(db: Database) -> None:
             evaluate(session, {"from": "diagnosis_lights"})
         with pytest.raises(ComputedError, match="not one of"):
             evaluate(session, {"from": "people", "count": True})
+
+
+def test_indicators_shipped_later_reach_an_existing_database(db: Database) -> None:
+    from sqlalchemy import delete, select
+
+    from asocia.db.models.monitoring import Indicator
+    from asocia.monitoring.defaults import ensure_defaults
+
+    with db.session() as session:
+        ensure_defaults(session)
+        # A database loaded before the programme indicators existed, with an edited name.
+        session.execute(delete(Indicator).where(Indicator.code == "PROG_BRECHA_FOCALIZACION"))
+        kept = ind.get_indicator(session, "COOP_VIGENTES")
+        kept.name_es = "Cooperativas vigentes (editado)"
+        session.flush()
+    with db.session() as session:
+        assert ensure_defaults(session) is False
+        codes = set(session.scalars(select(Indicator.code)))
+        assert "PROG_BRECHA_FOCALIZACION" in codes
+        assert ind.get_indicator(session, "COOP_VIGENTES").name_es.endswith("(editado)")
+        assert ind.get_indicator(session, "PROG_BRECHA_FOCALIZACION").objective is not None
