@@ -12,6 +12,7 @@ from asocia.db import Database
 from asocia.monitoring import indicators as ind
 from asocia.monitoring.computed import ComputedError, evaluate
 from asocia.programmes import catalogue, uptake
+from tests.conftest import Web
 from tests.programmes.helpers import add_coop, add_diagnosis, rut
 
 YEAR = str(date.today().year)
@@ -111,3 +112,23 @@ def test_indicators_shipped_later_reach_an_existing_database(db: Database) -> No
         assert "PROG_BRECHA_FOCALIZACION" in codes
         assert ind.get_indicator(session, "COOP_VIGENTES").name_es.endswith("(editado)")
         assert ind.get_indicator(session, "PROG_BRECHA_FOCALIZACION").objective is not None
+
+
+def test_public_panel_withholds_small_computed_figures(web: Web) -> None:
+    for i in range(2):
+        coop = add_coop(web.db, 76_430_000 + i, region_code=7)
+        add_diagnosis(web.db, coop, ("fin_",))
+    anonymous = web.client.get("/monitoring/indicators").text
+    assert 'data-testid="withheld-COOP_GOBERNANZA_VERDE"' in anonymous
+    assert "reservado: menos cooperativas de las que se pueden publicar" in anonymous
+    api = web.client.get("/api/v1/indicators/status").json()
+    row = next(r for r in api if r["code"] == "COOP_GOBERNANZA_VERDE")
+    assert row["suppressed"] and row["actual"] is None
+    analyst = web.login_as("analyst")  # full statistics: 2 of 2 green
+    assert (
+        'data-testid="withheld-COOP_GOBERNANZA_VERDE"'
+        not in analyst.get("/monitoring/indicators").text
+    )
+    full = analyst.get("/api/v1/indicators/status").json()
+    row = next(r for r in full if r["code"] == "COOP_GOBERNANZA_VERDE")
+    assert row["actual"] == 1.0 and not row["suppressed"]
