@@ -174,6 +174,8 @@ def coverage(
     )
     key_of = {coop.id: int(coop.cell_key or 0) for coop in coops}
     gap = []
+    any_red: set[int] = set()
+    any_unserved: set[int] = set()
     for category, topics in rules.items():
         red = [cid for cid, found in lights.items() if found.get(category) == "red"]
         unserved = [
@@ -183,6 +185,8 @@ def coverage(
                 topics_of.get(iid or -1, set()) & set(topics) for iid, _ in received.get(cid, [])
             )
         ]
+        any_red.update(red)
+        any_unserved.update(unserved)
         gap.append(
             {
                 "category": category,
@@ -195,12 +199,20 @@ def coverage(
                 "_reached_keys": _key_sum(key_of.get(cid, 0) for cid in red),
             }
         )
+    # cooperatives in the gap of at least one category (each counted once)
+    gap_total = {
+        "red": len(any_red),
+        "count": len(any_unserved),
+        "_keys": _key_sum(key_of.get(cid, 0) for cid in any_unserved),
+        "_reached_keys": _key_sum(key_of.get(cid, 0) for cid in any_red),
+    }
     if control is not None:
         return {
             "years": [since, last_year],
             "total": disclose([total], control)[0],
             "by": {name: disclose(rows, control) for name, rows in by.items()},
             "targeting_gap": disclose(gap, control),
+            "targeting_gap_total": disclose([gap_total], control)[0],
             "suppressed_below": control.k,
             "max_noise": control.max_noise,
         }
@@ -209,5 +221,6 @@ def coverage(
         "total": _private(total),
         "by": {name: [_private(row) for row in rows] for name, rows in by.items()},
         "targeting_gap": [_private(g) for g in gap],
+        "targeting_gap_total": _private(gap_total),
         "suppressed_below": None,
     }
