@@ -394,3 +394,14 @@ def test_a_file_of_another_country_keeps_its_territory_as_given(db: Database, fi
         coop = s.execute(select(Cooperative)).scalar_one()
         assert (coop.country, coop.tax_id) == ("CO", "2131234321")
         assert (coop.admin_division, coop.city, coop.comuna_code) == ("Huila", "Pitalito", None)
+
+
+def test_imported_cooperatives_get_their_secret_record_keys(db: Database, files: Files) -> None:
+    """The bulk insert bypasses the model's default: it must give every new row a record key
+    for the cell key method, distinct and in [0, 2³¹), before any statistics refresh."""
+    path = files.csv([row(), row(rut="65.000.012-9", name="Cooperativa Dos", comuna="13101")])
+    assert run(db, path).created == 2
+    with db.session() as s:
+        keys = s.scalars(select(Cooperative.cell_key)).all()
+    assert len(keys) == 2 and all(k is not None and 0 <= k < 2**31 for k in keys)
+    assert keys[0] != keys[1]

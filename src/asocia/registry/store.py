@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 
 from asocia.db.base import utcnow
 from asocia.db.models import Cooperative, CooperativeContact
-from asocia.db.models.registry import CooperativeChange, DuplicateDecision, ImportProblem, ImportRun
+from asocia.db.models.registry import (
+    CooperativeChange,
+    DuplicateDecision,
+    ImportProblem,
+    ImportRun,
+    record_keys,
+)
 from asocia.registry.columns import CONTACT_FIELDS
 from asocia.registry.validation import Problem
 
@@ -242,6 +248,10 @@ class RegistryWriter:
         for name, constant in constants.items():
             columns.append(name)
             data.append(repeat(constant, size))
+        # Each new cooperative's secret record key for the cell key method of public statistics
+        # (the model's default, new_record_key, does not run on this raw path).
+        columns.append("cell_key")
+        data.append(record_keys(size))
         if len(rows) == size:
             picked = list(zip(*data, strict=False))  # constants are endless repeats
         else:
