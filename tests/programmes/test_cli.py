@@ -77,7 +77,7 @@ def test_recommend_uptake_coverage(env: Database) -> None:
     data = run("recommend", rut(76_300_001), "--json")
     assert isinstance(data, dict) and data["cooperative"]["id"] == coop
     assert data["recommendations"][0]["why"]["es"]
-    assert "Luz roja" in str(run("recommend", str(coop)))
+    assert "Red light" in str(run("recommend", str(coop)))
     dry = run("uptake", "import", str(DATA / "transferencias_19862.csv"), "--dry-run", "--json")
     assert isinstance(dry, dict) and dry["written"] is False and dry["shape"] == "ley19862"
     done = run("uptake", "import", str(DATA / "transferencias_19862.csv"), "--json")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from asocia.cli.common import console, fail, open_database, print_json
+from asocia.cli.common import _, console, fail, language, number, open_database, percent, print_json
 from asocia.monitoring import indicators
 from asocia.monitoring.labels import label
 from asocia.monitoring.strategy import MonitoringError
@@ -15,6 +15,19 @@ from asocia.monitoring.strategy import MonitoringError
 app = typer.Typer(help="Indicators: definitions, values and status.", no_args_is_help=True)
 values_app = typer.Typer(help="Indicator values.", no_args_is_help=True)
 app.add_typer(values_app, name="values")
+
+
+def _value(value: float | None) -> str:
+    """A value for people in the run's formats, with the decimals it has (up to three)."""
+    if value is None:
+        return ""
+    decimals = f"{float(value):.3f}".rstrip("0").split(".")[1]
+    return number(value, len(decimals))
+
+
+def _signed(fraction: float, digits: int) -> str:
+    """A signed growth for people: ``+80 %``."""
+    return ("+" if fraction >= 0 else "") + percent(fraction, digits)
 
 
 @app.command("list")
@@ -29,11 +42,11 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     if as_json:
         print_json(rows)
         return
-    table = Table("Code", "Name", "Unit", "Direction", "OE", "Computed")
+    table = Table(_("Code"), _("Name"), _("Unit"), _("Direction"), _("OE"), _("Computed"))
     for r in rows:
         table.add_row(
             r["code"], r["name_es"], r["unit"] or "", r["direction"], r["objective"] or "",
-            "sí" if r["computed"] else "",
+            _("yes") if r["computed"] else "",
         )  # fmt: skip
     console.print(table)
 
@@ -48,7 +61,11 @@ def import_(
     try:
         text = file.read_text("utf-8-sig")
     except UnicodeDecodeError as exc:
-        fail(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+        fail(
+            _("{file}: not UTF-8 text ({reason} at byte {byte})").format(
+                file=file, reason=exc.reason, byte=exc.start
+            )
+        )
     db = open_database()
     try:
         with db.session() as session:
@@ -67,7 +84,7 @@ def import_(
                 highlight=False,
                 markup=False,
             )
-        console.print(f"{result['written']} values written")
+        console.print(_("{count} values written").format(count=number(result["written"])))
     if result["errors"]:
         raise typer.Exit(1)
 
@@ -89,12 +106,15 @@ def status(
     if as_json:
         print_json(rows)
         return
-    table = Table("Code", "Period", "Baseline", "Target", "Actual", "Achiev.", "Status")
+    lang = language()
+    table = Table(
+        _("Code"), _("Period"), _("Baseline"), _("Target"), _("Actual"), _("Achiev."), _("Status")
+    )
     for r in rows:
-        ach = "" if r["achievement"] is None else f"{r['achievement'] * 100:.0f} %"
+        ach = "" if r["achievement"] is None else percent(r["achievement"], 0)
         table.add_row(
-            r["code"], r["period"] or "", str(r["baseline"] or ""), str(r["target"] or ""),
-            "" if r["actual"] is None else f"{r['actual']:g}", ach, label(r["status"], "es"),
+            r["code"], r["period"] or "", _value(r["baseline"]), _value(r["target"]),
+            _value(r["actual"]), ach, label(r["status"], lang),
         )  # fmt: skip
     console.print(table)
 
@@ -119,14 +139,22 @@ def series(
         print_json(data)
         return
     for p in data["points"]:
-        console.print(f"{p['period']}: {p['value']:,.0f}")
+        console.print(f"{p['period']}: {number(p['value'])}")
     if data["growth"] is not None:
-        console.print(f"growth {data['growth'] * 100:+.0f} %, CAGR {data['cagr'] * 100:.1f} %")
+        console.print(
+            _("growth {growth}, CAGR {cagr}").format(
+                growth=_signed(data["growth"], 0), cagr=percent(data["cagr"])
+            )
+        )
     if data["real"]:
         real = data["real"]
         console.print(
-            f"real ({real['deflator']}, prices of {real['base']}): growth "
-            f"{real['growth'] * 100:+.0f} %, CAGR {real['cagr'] * 100:.1f} %"
+            _("real ({deflator}, prices of {base}): growth {growth}, CAGR {cagr}").format(
+                deflator=real["deflator"],
+                base=real["base"],
+                growth=_signed(real["growth"], 0),
+                cagr=percent(real["cagr"]),
+            )
         )
 
 
@@ -145,7 +173,7 @@ def deflator(
         fail(str(exc))
     finally:
         db.dispose()
-    console.print(f"{series_name} {period} = {value}")
+    console.print(f"{series_name} {period} = {_value(value)}")
 
 
 @app.command("lock")
@@ -165,4 +193,5 @@ def lock(
         fail(str(exc))
     finally:
         db.dispose()
-    console.print(f"{period} {'unlocked' if unlock else 'locked'}")
+    state = _("unlocked") if unlock else _("locked")
+    console.print(f"{period} {state}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from asocia.cli.common import console, fail, open_database, print_json
+from asocia.cli.common import _, console, fail, number, open_database, print_json
 from asocia.partnerships import iati, store
 from asocia.partnerships.store import PartnershipError
 
@@ -30,7 +30,9 @@ def projects(
     if as_json:
         print_json(rows)
         return
-    table = Table("ID", "Project", "Countries", "Organisations", "Start", "End")
+    table = Table(
+        "ID", _("Project"), _("Countries"), _("Organisations"), _("Start date"), _("End date")
+    )
     for r in rows:
         table.add_row(
             r["iati_identifier"], r["title"], ", ".join(r["countries"]),
@@ -60,10 +62,23 @@ def import_iati(
         print_json(result)
     else:
         for e in result["errors"]:
-            console.print(f"{file}: activity {e['activity']}: {e['reason']}", markup=False)
+            console.print(
+                _("{file}: activity {activity}: {reason}").format(
+                    file=file, activity=e["activity"], reason=e["reason"]
+                ),
+                markup=False,
+            )
         console.print(
-            f"read {result['read']}, created {result['created']}, updated {result['updated']},"
-            f" skipped by the filters {result['skipped']}, with errors {len(result['errors'])}"
+            _(
+                "read {read}, created {created}, updated {updated}, skipped by the filters "
+                "{skipped}, with errors {errors}"
+            ).format(
+                read=number(result["read"]),
+                created=number(result["created"]),
+                updated=number(result["updated"]),
+                skipped=number(result["skipped"]),
+                errors=number(len(result["errors"])),
+            )
         )
     if result["errors"]:
         raise typer.Exit(1)
@@ -77,7 +92,7 @@ def export(
 ) -> None:
     """Export the projects as IATI XML or CSV."""
     if fmt not in ("xml", "csv"):
-        fail(f"--format {fmt!r}: use xml or csv")
+        fail(_("--format {format!r}: use xml or csv").format(format=fmt))
     db = open_database()
     try:
         with db.session() as session:
@@ -88,4 +103,4 @@ def export(
         out.write_bytes(iati.to_iati_xml(rows))
     else:
         out.write_text(iati.to_csv(rows), encoding="utf-8")
-    console.print(f"{out}: {len(rows)} projects")
+    console.print(_("{file}: {count} projects").format(file=out, count=number(len(rows))))

@@ -9,7 +9,17 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from asocia.cli.common import console, fail, load_settings, open_database, print_json
+from asocia.cli.common import (
+    _,
+    console,
+    fail,
+    language,
+    load_settings,
+    number,
+    open_database,
+    percent,
+    print_json,
+)
 from asocia.programmes import catalogue, coverage, exchange, matrix, recommend, uptake
 from asocia.programmes.labels import label
 from asocia.programmes.series import series_of
@@ -26,7 +36,8 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:+.1f} %"
+    """A signed growth for people: ``+80,5 %`` in Spanish, ``+80.5 %`` in English."""
+    return "—" if value is None else ("+" if value >= 0 else "") + percent(value)
 
 
 @app.command("list")
@@ -44,15 +55,16 @@ def list_command(
     if as_json:
         print_json(items)
         return
-    table = Table("id", "agency", "name", "stages", "purposes", "support")
+    lang = language()
+    table = Table("id", _("agency"), _("name"), _("stages"), _("purposes"), _("support"))
     for i in items:
         table.add_row(
             str(i["id"]),
             i["agency"],
             i["name"],
-            ", ".join(label("stage", s) for s in i["stages"]),
-            ", ".join(label("purpose", p) for p in i["purposes"]),
-            ", ".join(label("support_type", s) for s in i["support_types"]),
+            ", ".join(label("stage", s, lang) for s in i["stages"]),
+            ", ".join(label("purpose", p, lang) for p in i["purposes"]),
+            ", ".join(label("support_type", s, lang) for s in i["support_types"]),
         )
     console.print(table)
 
@@ -64,7 +76,7 @@ def show(key: str = typer.Argument(..., help="Id, code or name."), as_json: bool
     with db.session() as session:
         found = catalogue.find(session, key)
         if found is None:
-            fail(f"no instrument {key!r}")
+            fail(_("no instrument {key!r}").format(key=key))
         data = catalogue.to_dict(found)
     if as_json:
         print_json(data)
@@ -73,7 +85,7 @@ def show(key: str = typer.Argument(..., help="Id, code or name."), as_json: bool
 
     for name, value in data.items():
         if name == "eligibility":
-            value = describe(value, "es")
+            value = describe(value, language())
         console.print(f"[bold]{name}[/]: {value}", highlight=False)
 
 
@@ -94,13 +106,20 @@ def import_command(
         else:
             for problem in exc.problems:
                 console.print(str(problem), highlight=False)
-        fail(f"{len(exc.problems)} problem(s) in {path.name}; nothing was imported", code=1)
+        fail(
+            _("{count} problem(s) in {file}; nothing was imported").format(
+                count=number(len(exc.problems)), file=path.name
+            ),
+            code=1,
+        )
     if as_json:
         print_json(result)
     else:
         console.print(
-            f"read {result['read']}, created {result['created']}, updated {result['updated']}, "
-            f"unchanged {result['unchanged']}" + (" (dry run)" if dry_run else "")
+            _("read {read}, created {created}, updated {updated}, unchanged {unchanged}").format(
+                **{k: number(result[k]) for k in ("read", "created", "updated", "unchanged")}
+            )
+            + (" " + _("(dry run)") if dry_run else "")
         )
 
 
@@ -112,12 +131,18 @@ def export_command(
 ) -> None:
     """Export the catalogue as CSV, XLSX, YAML or Open Referral HSDS 3.0 (JSON)."""
     if fmt not in exchange.FORMATS:
-        fail(f"unknown format {fmt!r}; expected one of {', '.join(exchange.FORMATS)}")
+        fail(
+            _("unknown format {format!r}; expected one of {formats}").format(
+                format=fmt, formats=", ".join(exchange.FORMATS)
+            )
+        )
     db = open_database()
     with db.session() as session:
         items = catalogue.list_instruments(session, include_retired=retired)
         exchange.export(session, items, fmt, out)
-    console.print(f"{len(items)} instruments written to {out}")
+    console.print(
+        _("{count} instruments written to {file}").format(count=number(len(items)), file=out)
+    )
 
 
 @app.command("matrix")
@@ -141,17 +166,22 @@ def matrix_command(
     if as_json:
         print_json(result)
         return
-    table = Table("stage", "purpose", "instruments", "agencies", "overlaps")
+    lang = language()
+    table = Table(_("stage"), _("purpose"), _("instruments"), _("agencies"), _("overlaps"))
     for c in result["cells"]:
         table.add_row(
-            label("stage", c["stage"]),
-            label("purpose", c["purpose"]),
-            str(len(c["instruments"])),
-            ", ".join(c["agencies"]) or "— (gap)",
+            label("stage", c["stage"], lang),
+            label("purpose", c["purpose"], lang),
+            number(len(c["instruments"])),
+            ", ".join(c["agencies"]) or "— (" + _("gap") + ")",
             "; ".join(f"{k}: {', '.join(v)}" for k, v in c["overlaps"].items()),
         )
     console.print(table)
-    console.print(f"{len(result['overlaps'])} overlaps, {len(result['gaps'])} gaps")
+    console.print(
+        _("{overlaps} overlaps, {gaps} gaps").format(
+            overlaps=number(len(result["overlaps"])), gaps=number(len(result["gaps"]))
+        )
+    )
 
 
 @app.command("series")
@@ -163,25 +193,31 @@ def series_command(
     with db.session() as session:
         found = catalogue.find(session, key)
         if found is None:
-            fail(f"no instrument {key!r}")
+            fail(_("no instrument {key!r}").format(key=key))
         data = series_of(found)
     if as_json:
         print_json(data)
         return
-    table = Table("year", "budget (CLP)", "beneficiaries")
+    table = Table(_("year"), _("budget (CLP)"), _("beneficiaries"))
     for year, budget, count, estimated in zip(
         data["years"], data["budget_clp"], data["beneficiaries"], data["estimated"], strict=True
     ):
         table.add_row(
             f"{year}{'*' if estimated else ''}",
-            "—" if budget is None else f"{budget:,.0f}".replace(",", "."),
-            "—" if count is None else str(count),
+            number(budget),
+            number(count),
         )
     console.print(table)
     console.print(
-        f"budget {_pct(data['budget_growth'])} (CAGR {_pct(data['budget_cagr'])}), "
-        f"beneficiaries {_pct(data['beneficiaries_growth'])} "
-        f"(CAGR {_pct(data['beneficiaries_cagr'])})"
+        _(
+            "budget {budget} (CAGR {budget_cagr}), beneficiaries {beneficiaries} "
+            "(CAGR {beneficiaries_cagr})"
+        ).format(
+            budget=_pct(data["budget_growth"]),
+            budget_cagr=_pct(data["budget_cagr"]),
+            beneficiaries=_pct(data["beneficiaries_growth"]),
+            beneficiaries_cagr=_pct(data["beneficiaries_cagr"]),
+        )
     )
 
 
@@ -194,18 +230,20 @@ def recommend_command(
     with db.session() as session:
         coop = recommend.find_cooperative(session, key)
         if coop is None:
-            fail(f"no cooperative {key!r}")
+            fail(_("no cooperative {key!r}").format(key=key))
         data = recommend.for_cooperative(session, coop)
     if as_json:
         print_json(data)
         return
-    console.print(f"[bold]{data['cooperative']['name']}[/] ({label('stage', data['stage'])})")
+    lang = language()
+    stage = label("stage", data["stage"], lang)
+    console.print(f"[bold]{data['cooperative']['name']}[/] ({stage})")
     for item in data["recommendations"]:
         console.print(
             f"{item['score']:>3}  {item['instrument']['name']} ({item['instrument']['agency']})",
             highlight=False,
         )
-        for why in item["why"]["es"]:
+        for why in item["why"].get(lang, item["why"]["es"]):
             console.print(f"      · {why}", highlight=False)
 
 
@@ -227,10 +265,20 @@ def uptake_import(
         print_json(data)
     else:
         for p in report.problems:
-            console.print(f"line {p.line}, {p.column} ({p.value!r}): {p.reason}", highlight=False)
+            console.print(
+                _("line {line}, {column} ({value!r}): {reason}").format(
+                    line=p.line, column=p.column, value=p.value, reason=p.reason
+                ),
+                highlight=False,
+            )
         console.print(
-            f"{report.shape}: read {report.read}, written {report.created}, "
-            f"rejected {report.rejected}" + (" (dry run)" if dry_run else "")
+            _("{shape}: read {read}, written {written}, rejected {rejected}").format(
+                shape=report.shape,
+                read=number(report.read),
+                written=number(report.created),
+                rejected=number(report.rejected),
+            )
+            + (" " + _("(dry run)") if dry_run else "")
         )
     if report.rejected:
         raise typer.Exit(1)
@@ -258,13 +306,17 @@ def coverage_command(
     k = data["suppressed_below"]
 
     def shown(value: Any) -> str:
-        return f"< {k}" if value is None else str(value)
+        return f"< {number(k)}" if value is None else number(value)
 
     console.print(
-        f"{data['years'][0]}–{data['years'][1]}: {shown(total['reached'])} of "
-        f"{shown(total['cooperatives'])} cooperatives reached"
+        f"{data['years'][0]}–{data['years'][1]}: "
+        + _("{reached} of {cooperatives} cooperatives reached").format(
+            reached=shown(total["reached"]), cooperatives=shown(total["cooperatives"])
+        )
     )
     for gap in data["targeting_gap"]:
         console.print(
-            f"targeting gap {gap['category']}: {shown(gap['count'])} (of {shown(gap['red'])} red)"
+            _("targeting gap {category}: {count} (of {red} red)").format(
+                category=gap["category"], count=shown(gap["count"]), red=shown(gap["red"])
+            )
         )

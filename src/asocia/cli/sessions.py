@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from asocia.cli.common import console, fail, open_database, print_json
+from asocia.cli.common import _, console, fail, language, number, open_database, print_json
 from asocia.monitoring import briefing as briefings
 from asocia.monitoring import sessions
 from asocia.monitoring.labels import label
@@ -28,10 +28,10 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     if as_json:
         print_json(rows)
         return
-    table = Table("ID", "Date", "Body", "Title", "Agreements")
+    table = Table("ID", _("Date"), _("Body"), _("Title"), _("Agreements"))
     for r in rows:
         table.add_row(
-            str(r["id"]), f"{r['held_on']:%d-%m-%Y}", r["body"], r["title"], str(r["agreements"])
+            str(r["id"]), f"{r['held_on']:%d-%m-%Y}", r["body"], r["title"], number(r["agreements"])
         )
     console.print(table)
 
@@ -56,9 +56,10 @@ def show(
     console.print(f"[bold]{data['title']}[/] {data['held_on']:%d-%m-%Y} ({data['body']})")
     for item in data["agenda"]:
         console.print(f"  · {item}")
+    lang = language()
     for a in data["agreements"]:
         console.print(
-            f"  {a['number']}. {a['text']} — {a['responsible'] or '—'} — {label(a['status'], 'es')}"
+            f"  {a['number']}. {a['text']} — {a['responsible'] or '—'} — {label(a['status'], lang)}"
         )
 
 
@@ -80,12 +81,13 @@ def agenda(
     if as_json:
         print_json(data)
         return
+    lang = language()
     for n, item in enumerate(data["items"], start=1):
         console.print(f"[bold]{n}. {item['title']}[/]")
         for a in item.get("agreements", []):
             console.print(
                 f"   - {a['text']} ({a['session_date']:%d-%m-%Y}) — {a['responsible'] or '—'}"
-                f" — {label(a['status'], 'es')}"
+                f" — {label(a['status'], lang)}"
             )
 
 
@@ -98,7 +100,11 @@ def briefing(
 ) -> None:
     """Write the session briefing (previous agreements, plan progress, indicator panel)."""
     if fmt not in briefings.FORMATS:
-        fail(f"--format {fmt!r}: use one of {', '.join(briefings.FORMATS)}")
+        fail(
+            _("--format {format!r}: use one of {formats}").format(
+                format=fmt, formats=", ".join(briefings.FORMATS)
+            )
+        )
     db = open_database()
     try:
         with db.session() as session:
@@ -108,4 +114,4 @@ def briefing(
     finally:
         db.dispose()
     out.write_bytes(content)
-    console.print(f"{out} ({len(content)} bytes)")
+    console.print(_("{file} ({size} bytes)").format(file=out, size=number(len(content))))

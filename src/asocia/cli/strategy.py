@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from asocia.cli.common import console, fail, open_database, print_json
+from asocia.cli.common import _, console, fail, language, number, open_database, print_json
 from asocia.monitoring import strategy
 from asocia.monitoring.labels import label
 
@@ -25,8 +25,8 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> N
         print_json(view)
         return
     console.print(f"[bold]{view['name']}[/] ({view['period'][0]}–{view['period'][1]})")
-    console.print(f"Visión: {view['vision']}")
-    console.print("Valores: " + ", ".join(view["values"]))
+    console.print(_("Vision: {vision}").format(vision=view["vision"]))
+    console.print(_("Values: {values}").format(values=", ".join(view["values"])))
     for o in view["objectives"]:
         console.print(f"  {o['code']}  {o['name']}")
     for c in view["committees"]:
@@ -54,13 +54,16 @@ def actions(
         print_json(rows)
         return
     if not rows:
-        console.print("No actions yet / Sin acciones aún.")
+        console.print(_("No actions yet."))
         return
-    table = Table("Plan", "Code", "Action", "OE", "Committee", "Due", "Status", "%")
+    lang = language()
+    table = Table(
+        _("Plan"), _("Code"), _("Action"), _("OE"), _("Committee"), _("Due"), _("Status"), "%"
+    )
     for r in rows:
         table.add_row(
             r["plan"], r["code"], r["title"], r["objective"] or "", r["committee"] or "",
-            str(r["due_on"] or ""), label(r["status"], "es"), str(r["progress"]),
+            str(r["due_on"] or ""), label(r["status"], lang), number(r["progress"]),
         )  # fmt: skip
     console.print(table)
 
@@ -82,7 +85,7 @@ def add_action(
             values = {"title": title, "objective": objective, "committee": committee,
                       "responsible": responsible, "due_on": due}  # fmt: skip
             action = strategy.create_action(session, plan, code, values, "cli")
-            console.print(f"action {action.id} created")
+            console.print(_("action {id} created").format(id=action.id))
     except strategy.MonitoringError as exc:
         fail(str(exc))
     finally:
