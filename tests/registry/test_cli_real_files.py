@@ -35,17 +35,17 @@ def _one_line(result: object) -> str:
 def test_export_into_a_missing_directory_is_one_line(env: Database) -> None:
     result = runner.invoke(app, ["registry", "export", "--out", "/no/such/dir/x.csv"])
     assert result.exit_code == 2
-    assert "no directory /no/such/dir" in _one_line(result)
+    assert "the folder /no/such/dir does not exist" in _one_line(result)
 
 
 def test_demo_refuses_a_non_empty_registry_and_sizes_out_of_range(env: Database) -> None:
     assert runner.invoke(app, ["demo", "--cooperatives", "100"]).exit_code == 0
     again = runner.invoke(app, ["demo", "--cooperatives", "200"])
-    assert again.exit_code == 2 and "already has 100 cooperatives" in _one_line(again)
+    assert again.exit_code == 2 and "already holds 100 cooperatives" in _one_line(again)
     small = runner.invoke(app, ["demo", "--cooperatives", "5"])
-    assert small.exit_code == 2 and "between 100 and 1,000,000" in _one_line(small)
+    assert small.exit_code == 2 and "must be from 100 to 1,000,000" in _one_line(small)
     files = runner.invoke(app, ["demo", "files", "--cooperatives", "5", "--out", "/tmp/x"])
-    assert files.exit_code == 2 and "between 100" in _one_line(files)
+    assert files.exit_code == 2 and "must be from 100" in _one_line(files)
 
 
 def test_demo_files_are_the_demo_database(env: Database, tmp_path: Path) -> None:
