@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.exc import OperationalError
@@ -144,3 +145,14 @@ def require(permission: Permission) -> Callable[[Request], Principal]:
 def login_window(settings: Settings) -> timedelta:
     """The window in which failed logins are counted."""
     return timedelta(minutes=settings.login_window_minutes)
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON body as an object, or 400 (invalid JSON, or not an object)."""
+    try:
+        body = await request.json()
+    except ValueError:  # JSONDecodeError, and UnicodeDecodeError of a body not in UTF-8
+        raise HTTPException(400, "the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "the body must be a JSON object")
+    return body

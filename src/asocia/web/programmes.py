@@ -25,7 +25,7 @@ from asocia.programmes.series import series_of
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.stats.cellkey import Perturbation
-from asocia.web.deps import SESSION, get_settings, require
+from asocia.web.deps import SESSION, get_settings, json_object, require
 from asocia.web.templating import environment, language, render
 
 router = APIRouter()
@@ -638,9 +638,7 @@ async def api_edit(
     key: str, request: Request, principal: Principal = EDIT, session: Session = SESSION
 ) -> JSONResponse:
     """Create or update an instrument (JSON body with the catalogue's fields); history is kept."""
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise HTTPException(400, "expected a JSON object")
+    body = await json_object(request)
     body.setdefault("code", key)
     try:
         saved = catalogue.edit(session, body, username=principal.username, source="api")
@@ -661,9 +659,7 @@ async def api_feasibility(
     request: Request, principal: Principal = PUBLIC, session: Session = SESSION
 ) -> JSONResponse:
     """Assess answers (question id → option id, purpose, members); nothing is stored."""
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise HTTPException(400, "expected a JSON object")
+    body = await json_object(request)
     lang = str(body.get("lang") or language(request))
     return JSONResponse(
         _result(session, feasibility.clean_answers(body), lang if lang in ("es", "en") else "es")

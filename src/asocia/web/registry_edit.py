@@ -32,7 +32,7 @@ from asocia.registry.store import Actor
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
-from asocia.web.deps import SESSION, get_settings, require
+from asocia.web.deps import SESSION, get_settings, json_object, require
 from asocia.web.templating import language, render, translator
 
 router = APIRouter()
@@ -385,14 +385,7 @@ def _api_errors(request: Request, errors: dict[str, str]) -> JSONResponse:
     )
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise HTTPException(400, "the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise HTTPException(400, "the body must be a JSON object")
-    return body
+_body = json_object
 
 
 @api_router.post("/registry/cooperatives")

@@ -22,7 +22,7 @@ from asocia.registry.editing import PROPOSABLE
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
-from asocia.web.deps import SESSION, get_settings, require
+from asocia.web.deps import SESSION, get_settings, json_object, require
 from asocia.web.registry_edit import (
     LABELS,
     actor_of,
@@ -252,8 +252,8 @@ async def api_propose(
 ) -> JSONResponse:
     """Propose values: ``{"values": {field: value}, "comment": "..."}``; 201 with the proposal."""
     current_or_404(session, principal, cooperative_id)
-    body = await request.json()
-    if not isinstance(body, dict) or not isinstance(body.get("values"), dict):
+    body = await json_object(request)
+    if not isinstance(body.get("values"), dict):
         raise HTTPException(400, 'expected {"values": {field: value}}')
     try:
         proposal = proposals.propose(
@@ -294,8 +294,8 @@ async def api_decide(
 ) -> JSONResponse:
     """Decide: ``{"accept": [fields] | "all", "reason": "..."}`` (no field accepted: a rejection,
     which needs a reason)."""
-    body = await request.json()
-    proposal = proposals.get(session, proposal_id) if isinstance(body, dict) else None
+    body = await json_object(request)
+    proposal = proposals.get(session, proposal_id)
     if proposal is None:
         raise HTTPException(404, "no such proposal")
     accept = body.get("accept") or []
@@ -462,9 +462,7 @@ async def api_create_campaign(
     request: Request, principal: Principal = CAMPAIGNS, session: Session = SESSION
 ) -> JSONResponse:
     """Start a campaign: ``{"name", "region", "legal_class", "months"}``; 201 with progress."""
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise HTTPException(400, "the body must be a JSON object")
+    body = await json_object(request)
     try:
         campaign = campaigns.create_campaign(
             session,
@@ -496,8 +494,8 @@ async def api_outcome(
 ) -> JSONResponse:
     """Record an outcome: ``{"cooperative_id", "outcome", "note"}``."""
     campaign = _campaign(session, campaign_id)
-    body = await request.json()
-    if not isinstance(body, dict) or not isinstance(body.get("cooperative_id"), int):
+    body = await json_object(request)
+    if not isinstance(body.get("cooperative_id"), int):
         raise HTTPException(400, 'expected {"cooperative_id": <int>, "outcome": "..."}')
     try:
         campaigns.record_outcome(
