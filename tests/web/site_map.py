@@ -29,7 +29,7 @@ IMPORT_ROLES = {"admin", "analyst"}
 
 # GET routes that answer files, not pages.
 FILE_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".zip", ".{fmt}")
-NOT_PAGES = {"/registry/export", "/diagnosis/xlsform", "/api/v1/docs"}
+NOT_PAGES = {"/registry/export", "/diagnosis/xlsform", "/api/v1/docs", "/programmes/export"}
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
