@@ -251,7 +251,7 @@ class DemoSite:
             filled = {**values, **self.by_route.get(path, {})}
             missing = [name for name in PARAM.findall(path) if name not in filled]
             assert not missing, f"{path}: tests/web/site_map.py cannot fill {missing}"
-            pages.append(PARAM.sub(lambda m: filled[m[1]], path))
+            pages.append(PARAM.sub(lambda m, filled=filled: filled[m[1]], path))
         return pages
 
     def session_cookie(self, role: str) -> str:
