@@ -1,22 +1,28 @@
 """Import a synthetic registry CSV (as `asocia demo files` writes it) and print the figures.
 
-    .venv/bin/python benchmarks/bench_registry_import.py --rows 1000000
+    .venv/bin/python benchmarks/bench_registry_import.py --rows 100000 --rounds 3
+    .venv/bin/python benchmarks/bench_registry_import.py --rows 1000000 --rounds 1
 
-Prints, for an empty SQLite database and an empty PostgreSQL database: rows/s end to end
-(reading, validating, writing, committing) and the peak memory of the importing process; then
-the time DuckDB's ``read_csv`` takes to load the same file into a table, and our ratio to it.
-Each import runs in a child process so that its peak memory (ru_maxrss, plus that of the
-reading process it starts for large files) is its own. Each import prints the time of its
-phases (waiting for read and validated batches, writing, building indexes, commit).
+The timed runs are INTERLEAVED, round after round, so that a noisy machine (load from other
+processes, CPU frequency) weighs on every side alike and the ratios hold: in each round
 
-Then, on SQLite, two more figures: a re-import of the same file into the filled database
-(nothing changes: the monthly refresh of a registry), and the storage floor: the rows the
-import accepted, already parsed, written into an empty database by the same writer (insert,
-deferred indexes, commit) without reading or validating anything, the bound that no faster
-reading or validation can pass on this machine; and the same rows through Python's sqlite3
-into a table with no constraint or index (the driver alone).
+A. asocia imports the file into an empty SQLite database (a child process; rows/s, peak memory
+   and the time of each phase: waiting for read and validated batches, writing, building
+   indexes, commit);
+B. DuckDB's ``read_csv`` loads the same file into a table;
+P. asocia imports it into an empty PostgreSQL database (unless ``--no-postgres``);
+E. end to end, as a user runs it: ``asocia registry import FILE --json`` into an empty SQLite
+   database, timed from outside, which counts the CLI start-up, the import and the refresh of
+   the statistics summary the CLI runs after it; and ``asocia --version`` (start-up alone).
+
+It prints each round, then the medians and the ratios to DuckDB. Then, once, on SQLite: a
+re-import of the same file into the filled database (nothing changes: the monthly refresh of a
+registry), and the storage floor: the rows the import accepted, already parsed, written into an
+empty database by the same writer (insert, deferred indexes, commit) without reading or
+validating anything, and the same rows through Python's sqlite3 into a table with no constraint
+or index (the driver alone); ``--no-extras`` skips these.
 PostgreSQL: ``ASOCIA_TEST_POSTGRES_URL`` or postgresql://postgres@127.0.0.1:5432/postgres (a
-scratch database is created and dropped); ``--no-postgres`` skips it.
+scratch database is created and dropped each round).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import argparse
 import json
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -157,12 +165,71 @@ def duckdb_seconds(path: Path) -> float:
     return time.perf_counter() - start
 
 
+def asocia_command() -> str:
+    found = Path(sys.executable).with_name("asocia")
+    return str(found) if found.exists() else (shutil.which("asocia") or "asocia")
+
+
+def end_to_end(url: str, path: Path) -> tuple[float, float]:
+    """``asocia registry import`` (start-up, import, statistics summary) and ``--version``."""
+    env = {**os.environ, "ASOCIA_DATABASE_URL": url}
+    command = asocia_command()
+    subprocess.run([command, "db", "upgrade"], check=True, capture_output=True, env=env)
+    start = time.perf_counter()
+    subprocess.run(
+        [command, "registry", "import", str(path), "--json"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    whole = time.perf_counter() - start
+    start = time.perf_counter()
+    subprocess.run([command, "--version"], check=True, capture_output=True, env=env)
+    return whole, time.perf_counter() - start
+
+
+class Scratch:
+    """An empty PostgreSQL database, created for one import and dropped after."""
+
+    def __init__(self) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        from asocia.db.engine import normalise_url
+
+        base = os.environ.get(
+            "ASOCIA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        )
+        self.admin_url = make_url(normalise_url(base)).set(database="postgres")
+        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+
+    def run(self, path: Path) -> dict[str, Any]:
+        from sqlalchemy import text
+
+        name = f"asocia_bench_{uuid.uuid4().hex[:8]}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = self.admin_url.set(database=name).render_as_string(hide_password=False)
+            return run_child(url, path)
+        finally:
+            with self.admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (A B A B …)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--file", type=Path, help="an existing CSV to import instead")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-end-to-end", action="store_true", help="skip the CLI runs")
+    parser.add_argument("--no-extras", action="store_true", help="skip re-import and floor")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--floor-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -173,10 +240,6 @@ def main() -> None:
         floor_child(*args.floor_child)
         return
 
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from asocia.db.engine import normalise_url
     from asocia.registry.synthetic_files import CSV_NAME, write_files
 
     if args.file:
@@ -188,20 +251,83 @@ def main() -> None:
             print(f"writing {args.rows:,} rows to {path} ...", flush=True)
             write_files(args.rows, cache, args.seed, formats=["csv"])
     size_mb = path.stat().st_size / 1e6
-    print(f"file: {path} ({size_mb:,.0f} MB)")
+    print(f"file: {path} ({size_mb:,.0f} MB); {args.rounds} interleaved round(s)", flush=True)
+    scratch = None if args.no_postgres else Scratch()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        figures = run_child(f"sqlite:///{tmp}/bench.db", path)
+    sqlite_s: list[float] = []
+    duck_s: list[float] = []
+    pg_s: list[float] = []
+    e2e_s: list[float] = []
+    startup_s: list[float] = []
+    figures: dict[str, Any] = {}
+    rows = 0
+    for round_number in range(1, args.rounds + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            figures = run_child(f"sqlite:///{tmp}/bench.db", path)
         rows = figures["read"]
-        sqlite_rate = rows / figures["elapsed"]
+        sqlite_s.append(figures["elapsed"])
         print(
-            f"SQLite:     {rows:,.0f} rows in {figures['elapsed']:.1f} s = {sqlite_rate:,.0f} "
-            f"rows/s, peak memory {figures['peak_mb']:,.0f} MB (importer "
-            f"{figures['own_mb']:,.0f} + reader {figures['reader_mb']:,.0f})  (created "
-            f"{figures['created']:,.0f}, rejected {figures['rejected']:,.0f}, flagged "
-            f"{figures['flagged']:,.0f})\n            phases: {phases(figures['timings'])}",
+            f"[{round_number}] A SQLite:     {rows:,.0f} rows in {figures['elapsed']:.2f} s = "
+            f"{rows / figures['elapsed']:,.0f} rows/s, peak memory {figures['peak_mb']:,.0f} MB "
+            f"(importer {figures['own_mb']:,.0f} + reader {figures['reader_mb']:,.0f}); "
+            f"{phases(figures['timings'])}  (created {figures['created']:,.0f}, rejected "
+            f"{figures['rejected']:,.0f}, flagged {figures['flagged']:,.0f})",
             flush=True,
         )
+        duck_s.append(duckdb_seconds(path))
+        print(f"[{round_number}] B DuckDB:     read_csv in {duck_s[-1]:.2f} s", flush=True)
+        if scratch is not None:
+            pg = scratch.run(path)
+            pg_s.append(pg["elapsed"])
+            print(
+                f"[{round_number}] P PostgreSQL: {pg['read']:,.0f} rows in {pg['elapsed']:.2f} s "
+                f"= {pg['read'] / pg['elapsed']:,.0f} rows/s, peak memory "
+                f"{pg['peak_mb']:,.0f} MB; {phases(pg['timings'])}",
+                flush=True,
+            )
+        if not args.no_end_to_end:
+            with tempfile.TemporaryDirectory() as tmp:
+                whole, startup = end_to_end(f"sqlite:///{tmp}/e2e.db", path)
+            e2e_s.append(whole)
+            startup_s.append(startup)
+            print(
+                f"[{round_number}] E end to end: `asocia registry import` (start-up, import, "
+                f"statistics summary) {whole:.2f} s; `asocia --version` {startup:.2f} s",
+                flush=True,
+            )
+
+    duck = median(duck_s)
+    sqlite = median(sqlite_s)
+    print(f"\nmedians over {args.rounds} interleaved round(s), {rows:,.0f} rows:")
+    print(
+        f"  DuckDB read_csv into a table: {duck:.2f} s = {rows / duck:,.0f} rows/s "
+        "(parses in parallel C++ and validates nothing)"
+    )
+    print(
+        f"  asocia into SQLite:           {sqlite:.2f} s = {rows / sqlite:,.0f} rows/s "
+        f"= {sqlite / duck:.1f}x DuckDB"
+    )
+    if pg_s:
+        pg_median = median(pg_s)
+        print(
+            f"  asocia into PostgreSQL:       {pg_median:.2f} s = {rows / pg_median:,.0f} rows/s "
+            f"= {pg_median / duck:.1f}x DuckDB"
+        )
+    if e2e_s:
+        whole = median(e2e_s)
+        print(
+            f"  end to end on SQLite (CLI start-up + import + statistics summary): {whole:.2f} s "
+            f"= {rows / whole:,.0f} rows/s = {whole / duck:.1f}x DuckDB; "
+            f"`asocia --version` {median(startup_s):.2f} s",
+            flush=True,
+        )
+    if scratch is not None:
+        scratch.admin.dispose()
+    if args.no_extras:
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run_child(f"sqlite:///{tmp}/bench.db", path)
         again = run_child(f"sqlite:///{tmp}/bench.db", path)
         print(
             f"SQLite re-import of the same file: {again['read']:,.0f} rows in "
@@ -219,37 +345,6 @@ def main() -> None:
             f"{floor['bare']:.1f} s = {floor['rows'] / floor['bare']:,.0f} rows/s",
             flush=True,
         )
-
-    if not args.no_postgres:
-        base = os.environ.get(
-            "ASOCIA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        )
-        admin_url = make_url(normalise_url(base)).set(database="postgres")
-        name = f"asocia_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = admin_url.set(database=name).render_as_string(hide_password=False)
-            pg = run_child(url, path)
-            print(
-                f"PostgreSQL: {pg['read']:,.0f} rows in {pg['elapsed']:.1f} s = "
-                f"{pg['read'] / pg['elapsed']:,.0f} rows/s, peak memory {pg['peak_mb']:,.0f} MB "
-                f"(importer {pg['own_mb']:,.0f} + reader {pg['reader_mb']:,.0f})\n"
-                f"            phases: {phases(pg['timings'])}",
-                flush=True,
-            )
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    seconds = duckdb_seconds(path)
-    print(
-        f"DuckDB read_csv into a table: {seconds:.2f} s = {rows / seconds:,.0f} rows/s; "
-        f"asocia SQLite import takes {figures['elapsed'] / seconds:.1f}x as long "
-        "(DuckDB parses in parallel C++ and validates nothing)"
-    )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,9 @@ from asocia.stats.engine import Filters, StatsEngine
 
 UF_CLP = 39_000.0
 COLUMNS = [
-    c.name for c in Cooperative.__table__.columns if c.name not in ("extra", "merged_into_id")
+    c.name
+    for c in Cooperative.__table__.columns
+    if c.name not in ("extra", "merged_into_id", "cell_key")  # the record key: its default
 ]
 BATCH = 20_000
 FILTERED = [
@@ -186,7 +188,61 @@ def bench(name: str, db: Database, n: int, seed: int, runs: int, workdir: Path) 
     for filters in FILTERED:
         times = timed(lambda f=filters: whole_dashboard(db, f), runs)
         print(f"  {name}: filtered {filters.as_dict()}: best {min(times):.3f} s")
+    combos = combinations(db)
+    medians: list[tuple[float, Filters]] = []
+    for filters in combos:
+        times = timed(lambda f=filters: whole_dashboard(db, f), max(2, runs // 2))
+        medians.append((statistics.median(times), filters))
+    medians.sort(key=lambda item: item[0])
+    values = [m for m, _ in medians]
+    base = statistics.median(warm)
+    p50 = statistics.median(values)
+    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+    print(
+        f"  {name}: {len(values)} filter combinations (several values per filter, every pair "
+        f"of filters, sizes around the exact-concentration threshold): p50 {p50:.3f} s, "
+        f"p95 {p95:.3f} s, worst {values[-1]:.3f} s = {values[-1] / base:.1f}× unfiltered"
+    )
+    for seconds, filters in medians[-3:]:
+        print(f"    slowest: {seconds:.3f} s {filters.as_dict()}")
     return min(warm)
+
+
+def combinations(db: Database) -> list[Filters]:
+    """Filter combinations a visitor may choose: several values per filter, every pair of
+    filters, and single regions and pairs of regions whose numbers of cooperatives reporting
+    sales lie around the limit where concentration switches from exact to binned."""
+    from asocia.stats.concentration import EXACT_LIMIT
+
+    with db.engine.connect() as c:
+        sizes = dict(
+            c.execute(
+                text(
+                    "SELECT region_code, count(sales_amount) FROM cooperatives "
+                    "WHERE legal_status = 'vigente' GROUP BY region_code"
+                )
+            ).all()
+        )
+    regions = sorted((r for r in sizes if r is not None), key=lambda r: sizes[r])
+    combos = [
+        Filters.of({"region": [1, 2]}),
+        Filters.of({"region": [5, 13, 8]}),
+        Filters.of({"rural_class": ["rural", "mixta"]}),
+        Filters.of({"legal_class": ["agricola", "campesina", "trabajo"]}),
+        Filters.of({"ilo_type": ["producer", "worker"]}),
+        Filters.of({"region": [7], "rural_class": ["rural"]}),
+        Filters.of({"region": [9, 10], "legal_class": ["agricola"]}),
+        Filters.of({"region": [13], "ilo_type": ["consumer_user"]}),
+        Filters.of({"rural_class": ["urbana"], "legal_class": ["vivienda", "consumo"]}),
+        Filters.of({"rural_class": ["rural"], "ilo_type": ["producer"]}),
+        Filters.of({"legal_class": ["trabajo"], "ilo_type": ["worker"]}),
+    ]
+    below = [r for r in regions if sizes[r] <= EXACT_LIMIT][-2:]
+    above = [r for r in regions if sizes[r] > EXACT_LIMIT][:2]
+    combos += [Filters.of({"region": [r]}) for r in below + above]
+    if len(below) == 2:
+        combos.append(Filters.of({"region": below}))
+    return combos
 
 
 def main() -> None:

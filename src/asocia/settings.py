@@ -35,12 +35,19 @@ class Settings:
     login_window_minutes: int = 15
     #: Smallest number of cooperatives a published statistics cell may count.
     disclosure_k: int = 3
+    #: Cell key method: largest change to a published count (D), variance of the change (V),
+    #: and the noise on published sums as a fraction of a cell's largest contribution (m).
+    disclosure_max_noise: int = 2
+    disclosure_noise_variance: float = 1.0
+    disclosure_magnitude_noise: float = 0.1
     #: Value of the Unidad de Fomento in Chilean pesos, for firm size by sales (Ley 20.416).
     uf_clp: float = 39_000.0
     #: Mark cookies Secure even when the request does not look like HTTPS.
     force_secure_cookies: bool = False
     #: Where uploaded files wait for background imports.
     upload_dir: Path = field(default_factory=lambda: Path.cwd() / "asocia-uploads")
+    #: Largest request body (an uploaded file) accepted, in megabytes; larger uploads get 413.
+    max_upload_mb: int = 100
     #: A folder of extra diagnosis instruments (``*.yaml``) loaded beside the shipped ones.
     instruments_dir: Path | None = None
 
@@ -73,9 +80,24 @@ class Settings:
             )
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise SettingsError("ASOCIA_SECRET_KEY must be at least 32 characters long")
-        for name in ("session_hours", "login_max_failures", "login_window_minutes", "disclosure_k"):
+        for name in (
+            "session_hours",
+            "login_max_failures",
+            "login_window_minutes",
+            "disclosure_k",
+            "max_upload_mb",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"ASOCIA_{name.upper()} must be a positive whole number")
+        if self.disclosure_max_noise < 1:
+            raise SettingsError("ASOCIA_DISCLOSURE_MAX_NOISE must be a positive whole number")
+        if not 0 < self.disclosure_noise_variance <= self.disclosure_max_noise**2:
+            raise SettingsError(
+                "ASOCIA_DISCLOSURE_NOISE_VARIANCE must be above 0 and at most "
+                "ASOCIA_DISCLOSURE_MAX_NOISE squared"
+            )
+        if not 0 < self.disclosure_magnitude_noise <= 1:
+            raise SettingsError("ASOCIA_DISCLOSURE_MAGNITUDE_NOISE must be above 0 and at most 1")
         if self.uf_clp <= 0:
             raise SettingsError("ASOCIA_UF_CLP must be a positive number")
         if self.instruments_dir is not None and not self.instruments_dir.is_dir():

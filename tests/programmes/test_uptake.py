@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from asocia.db import Database
 from asocia.db.models.programmes import Uptake, UptakeRun
 from asocia.programmes import catalogue, coverage, uptake
+from asocia.stats.cellkey import Perturbation
 from tests.programmes.helpers import add_coop, add_diagnosis, rut
 
 DATA = Path(__file__).parent / "data"
@@ -110,7 +111,9 @@ def test_coverage_and_targeting_gap_with_suppression(db: Database, tmp_path: Pat
         catalogue.ensure_defaults(session)
         assert uptake.import_file(session, path).created == 4
         full = coverage.coverage(session)
-        public = coverage.coverage(session, public_k=3)
+        control = Perturbation(k=3, max_noise=2, variance=1.0, magnitude=0.1)
+        public = coverage.coverage(session, control=control)
+        again = coverage.coverage(session, control=control)
     assert full["years"] == [2019, 2023]
     assert (full["total"]["cooperatives"], full["total"]["reached"]) == (8, 4)
     regions = {r["key"]: r for r in full["by"]["region_code"]}
@@ -122,10 +125,18 @@ def test_coverage_and_targeting_gap_with_suppression(db: Database, tmp_path: Pat
     assert (gap["gestion_financiera"]["red"], gap["gestion_financiera"]["count"]) == (5, 4)
     lights = {r["key"]: r for r in full["by"]["diagnosis"]}
     assert lights["gestion_financiera:red"]["cooperatives"] == 5
+    # Public figures: the cell key method of the statistics, deterministic and bounded.
+    assert public == again
     shown = {r["key"]: r for r in public["by"]["region_code"]}
-    assert shown[7]["reached"] == 3 and not shown[7].get("suppressed")
+    reached7 = shown[7]["reached"]
+    assert reached7 is None or (reached7 >= 3 and abs(reached7 - 3) <= control.max_noise)
     assert shown[13]["suppressed"] and shown[13]["reached"] is None and shown[13]["share"] is None
-    assert public["suppressed_below"] == 3
+    assert shown[13]["amount_clp"] is None  # one co-op's amount is never released
+    assert public["suppressed_below"] == 3 and public["max_noise"] == 2
+    assert not any(name.startswith("_") for row in shown.values() for name in row)
     public_gap = {g["category"]: g for g in public["targeting_gap"]}
-    assert public_gap["gestion_financiera"]["count"] == 4
-    assert public_gap["gobernanza"]["count"] == 0  # an empty cell describes nobody: shown
+    finance = public_gap["gestion_financiera"]["count"]
+    assert finance is None or abs(finance - 4) <= control.max_noise
+    assert public_gap["gobernanza"]["count"] is None  # empty cells are "< k" as on the dashboard
+    # Analysts keep exact figures, without the keys.
+    assert not any(name.startswith("_") for name in full["total"])

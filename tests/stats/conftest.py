@@ -21,6 +21,7 @@ Cooperative 10 was dissolved in 2022, 11 merged into 1; 1–9 are in force and a
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -187,6 +188,8 @@ def add_cooperatives(db: Database, rows: list[dict[str, Any]]) -> list[int]:
         for n, raw in enumerate(rows, start=1):
             row = dict(raw)
             merged_into = row.pop("merged_into", None)
+            # Fixed record keys, so that public (perturbed) figures are the same at every run.
+            row.setdefault("cell_key", random.Random(n).randrange(2**31))
             coop = Cooperative(
                 legal_name=f"Cooperativa {n}",
                 name_key=f"cooperativa {n}",

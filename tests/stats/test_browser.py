@@ -22,7 +22,9 @@ def test_open_dashboard_and_download_a_chart(live_server: LiveServer, page: Any)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(live_server.url + "/stats")
     assert page.get_by_role("heading", level=1).inner_text() == "Estadísticas de cooperativas"
-    assert page.get_by_test_id("kpi-cooperatives").locator(".value").inner_text() == "9"
+    # Public figures are perturbed (cell key method): within D = 2 of the true 9.
+    shown = page.get_by_test_id("kpi-cooperatives").locator(".value").inner_text()
+    assert abs(int(shown) - 9) <= 2
     # vega-embed (served from /static/vendor) draws the chart as SVG.
     chart = page.get_by_test_id("chart-cooperatives_by_ilo_type")
     chart.locator("svg").first.wait_for(state="attached", timeout=15_000)
@@ -36,9 +38,10 @@ def test_open_dashboard_and_download_a_chart(live_server: LiveServer, page: Any)
     text = Path(download.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     by_type = {r["ilo_type"]: r for r in rows}
-    assert by_type["Cooperativa de productores"]["cooperatives"] == "5"
-    # Anonymous visitor: the worker cooperative (1 < k) is suppressed.
-    assert by_type["Cooperativa de trabajadores"]["status"] == "suppressed"
+    assert abs(int(by_type["Cooperativa de productores"]["cooperatives"]) - 5) <= 2
+    # Anonymous visitor: the worker cooperative (1 < k) is shown as "< 3".
+    assert by_type["Cooperativa de trabajadores"]["status"] == "below_k"
+    assert by_type["Cooperativa de trabajadores"]["cooperatives"] == ""
 
 
 def test_filters_in_the_browser(live_server: LiveServer, page: Any) -> None:
@@ -47,7 +50,8 @@ def test_filters_in_the_browser(live_server: LiveServer, page: Any) -> None:
     page.get_by_test_id("filter-region").select_option("3")
     page.get_by_test_id("apply-filters").click()
     page.wait_for_url("**/stats?*region=3*")
-    assert page.get_by_test_id("kpi-cooperatives").locator(".value").inner_text() == "3"
+    shown = page.get_by_test_id("kpi-cooperatives").locator(".value").inner_text()
+    assert shown == "< 3" or abs(int(shown) - 3) <= 2
     href: Any = page.get_by_test_id("download-cooperatives_by_region").get_attribute("href")
     assert "region=3" in href
 

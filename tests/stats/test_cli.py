@@ -52,10 +52,11 @@ def test_summary_json_has_the_issue_keys(env: Database) -> None:
 def test_public_summary_hides_figures_resting_on_fewer_than_k(env: Database) -> None:
     data = json.loads(runner.invoke(app, ["stats", "summary", "--json", "--public"]).output)
     # 2 large cooperatives < k = 3: their share and their share of sales are hidden; the top
-    # shares rest on a single cooperative. Counts of 9 cooperatives stay.
+    # shares rest on a single cooperative. Counts of 9 cooperatives stay, perturbed by at most
+    # D = 2; members by at most 1.5 · m = 15 % of the largest cooperative's (1,000).
     assert data["large_share"] is None and data["large_sales_share"] is None
     assert data["top10_sales_share"] is None
-    assert data["cooperatives"] == 9 and data["members"] == 1435
+    assert abs(data["cooperatives"] - 9) <= 2 and abs(data["members"] - 1435) <= 150.5
     assert {"large_share", "large_sales_share", "top10_sales_share"} <= set(data["suppressed"])
 
 
@@ -82,7 +83,9 @@ def test_crosstab_csv_and_public_json(env: Database) -> None:
             app, ["stats", "crosstab", "region", "rural_class", "--public", "--json"]
         ).output
     )
-    assert public["counts"][1][0] is None and public["counts"][0][0] == 3
+    # Region 2 has one rural cooperative: shown as "< 3"; region 1's three are perturbed.
+    assert public["counts"][1][0] is None and public["status"][1][0] == "below_k"
+    assert public["counts"][0][0] is None or abs(public["counts"][0][0] - 3) <= 2
 
 
 def test_crosstab_refuses_unknown_names(env: Database) -> None:
@@ -106,7 +109,7 @@ def test_export_writes_every_chart(env: Database, tmp_path: Path) -> None:
     text = (tmp_path / "cooperatives_by_region.csv").read_text()
     assert "persona" not in text and "@" not in text  # no personal data
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["cooperatives"] == 9
+    assert abs(summary["cooperatives"] - 9) <= 2
 
 
 def test_refresh(env: Database) -> None:

@@ -216,3 +216,22 @@ def test_summary_without_sqlite_math_functions(tmp_path: Path, sqlite_template: 
     assert c.reporting == 8
     # 1,000,000 pesos: 20 · log10 = 120; 500 million: ⌊20 · 8.699⌋ = 173; no sales: -1.
     assert {-1, 120, 173} <= bins
+
+
+def test_age_is_in_completed_years(db: Database) -> None:
+    from datetime import date
+
+    from tests.stats.conftest import add_cooperatives
+
+    add_cooperatives(
+        db,
+        [
+            dict(region_code=1, constituted_on=date(2021, 7, 1)),  # 4 on 2026-06-30, not 5
+            dict(region_code=1, constituted_on=date(2021, 6, 30)),  # 5 that very day
+            dict(region_code=1, constituted_on=date(2016, 12, 31)),  # 9, not 10
+        ],
+    )
+    for summary in (False, True):
+        with db.session() as session:
+            grouped = engine(session, summary=summary).grouped(("age",), ("cooperatives",))
+        assert dict((k[0], v[0]) for k, v in grouped.rows) == {"0_4": 1, "5_9": 2}

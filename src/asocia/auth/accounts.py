@@ -161,23 +161,55 @@ def authenticate(
 
     Attempts are limited per username and per client address, so that neither guessing one
     account's password nor trying many accounts from one address goes fast.
+
+    The attempt is recorded (as a failure) *before* the count, and concurrent attempts on a
+    key are serialised (SQLite: the write lock the insert takes; PostgreSQL: a transaction
+    advisory lock per key), so each sees the others: at most ``max_failures`` of them are
+    checked, however many arrive at once. An unknown username is checked against a dummy hash,
+    so the time taken does not tell which usernames exist.
     """
     now = utcnow()
-    keys = [f"user:{username.strip().lower()}", f"client:{client}"]
+    # A NUL cannot be stored in PostgreSQL text and is in no username.
+    name = username.strip().replace("\x00", "\ufffd")[:200]
+    keys = [f"user:{name.lower()}"[:200], f"client:{client}"[:200]]
     since = now - window
-    if any(_recent_failures(session, key, since) >= max_failures for key in keys):
+    if session.get_bind().dialect.name == "postgresql":
+        for key in sorted(keys):
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    attempts = [LoginAttempt(key=key, attempted_at=now, succeeded=False) for key in keys]
+    session.add_all(attempts)
+    session.flush()
+    if any(_recent_failures(session, key, since) > max_failures for key in keys):
         raise TooManyAttempts("too many failed logins; try again later")
-    user = get_user(session, username.strip())
-    ok = user is not None and user.is_active and verify_password(user.password_hash, password)
-    for key in keys:
-        session.add(LoginAttempt(key=key, attempted_at=now, succeeded=ok))
+    user = None if name != username.strip() else get_user(session, name)
+    if user is None or not user.is_active:
+        verify_password(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password)
     session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - 4 * window))
     if not ok or user is None:
         return None
+    for attempt in attempts:
+        attempt.succeeded = True
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
     return user
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password with today's parameters (made once per process)."""
+    if not _dummy:
+        _dummy.append(hash_password(secrets.token_urlsafe(16)))
+    return _dummy[0]
+
+
+#: How often a session's sliding expiry is written (at most).
+SESSION_REFRESH = timedelta(minutes=5)
 
 
 def open_web_session(session: Session, user: User, *, hours: int) -> str:
@@ -205,8 +237,9 @@ def principal_from_web_session(session: Session, secret: str, *, hours: int) -> 
     user = web_session.user
     if not user.is_active:
         return ANONYMOUS
-    # Sliding expiry, written at most once a minute to spare the database.
-    if now - web_session.last_seen_at > timedelta(minutes=1):
+    # Sliding expiry, written at most every few minutes: reads must not need the write lock
+    # (on SQLite an import holds it for minutes).
+    if now - web_session.last_seen_at > SESSION_REFRESH:
         web_session.last_seen_at = now
         web_session.expires_at = now + timedelta(hours=hours)
     return principal_for(user)
@@ -267,6 +300,6 @@ def principal_from_token(session: Session, secret: str) -> Principal | None:
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+    if token.last_used_at is None or now - token.last_used_at > SESSION_REFRESH:
         token.last_used_at = now
     return principal_for(token.user)

@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - older Typer on the real Click
 
 from asocia import __version__
 from asocia.cli import common
+from asocia.cli.backup import backup, restore
 from asocia.cli.common import N_, _, number
 from asocia.cli.serve import serve
 
@@ -212,6 +213,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve)
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 
 def _version(value: bool) -> None:

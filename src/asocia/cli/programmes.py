@@ -13,6 +13,7 @@ from asocia.cli.common import console, fail, load_settings, open_database, print
 from asocia.programmes import catalogue, coverage, exchange, matrix, recommend, uptake
 from asocia.programmes.labels import label
 from asocia.programmes.series import series_of
+from asocia.stats.cellkey import Perturbation
 
 app = typer.Typer(
     help="Programmes: catalogue of public support instruments, matrix, uptake and coverage.",
@@ -246,15 +247,24 @@ def coverage_command(
     db = open_database()
     with db.session() as session:
         data: dict[str, Any] = coverage.coverage(
-            session, years=years, public_k=settings.disclosure_k if public else None
+            session,
+            years=years,
+            control=Perturbation.from_settings(settings) if public else None,
         )
     if as_json:
         print_json(data)
         return
     total = data["total"]
+    k = data["suppressed_below"]
+
+    def shown(value: Any) -> str:
+        return f"< {k}" if value is None else str(value)
+
     console.print(
-        f"{data['years'][0]}–{data['years'][1]}: {total['reached']} of {total['cooperatives']} "
-        f"cooperatives reached"
+        f"{data['years'][0]}–{data['years'][1]}: {shown(total['reached'])} of "
+        f"{shown(total['cooperatives'])} cooperatives reached"
     )
     for gap in data["targeting_gap"]:
-        console.print(f"targeting gap {gap['category']}: {gap['count']} (of {gap['red']} red)")
+        console.print(
+            f"targeting gap {gap['category']}: {shown(gap['count'])} (of {shown(gap['red'])} red)"
+        )

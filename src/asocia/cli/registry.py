@@ -22,6 +22,7 @@ from asocia.cli.common import (
     print_json,
     progress,
 )
+from asocia.locks import EXIT_BUSY, ImportBusy
 from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
 from asocia.registry.columns import Mapping, MappingError
@@ -33,6 +34,7 @@ from asocia.registry.readers import ReadError
 from asocia.registry.reasons import localized_reason
 from asocia.registry.store import Actor, MergeError, merge_cooperatives
 from asocia.registry.validation import Problem
+from asocia.spreadsheets import safe_row
 from asocia.stats.summary import warm as warm_statistics_summary
 
 app = typer.Typer(
@@ -112,7 +114,8 @@ def import_(
     def write_problems(problems: Sequence[Problem]) -> None:
         if report_writer is not None:
             report_writer.writerows(
-                [p.line, p.column or "", p.value or "", p.reason, p.outcome] for p in problems
+                safe_row([p.line, p.column or "", p.value or "", p.reason, p.outcome])
+                for p in problems
             )
 
     with progress(transient=True, disable=as_json) as bar:
@@ -138,6 +141,8 @@ def import_(
             fail(str(exc))
         except ImportFailed as exc:
             fail(str(exc), code=1)
+        except ImportBusy as exc:
+            fail(str(exc), code=EXIT_BUSY)
         finally:
             if report_file is not None:
                 report_file.close()

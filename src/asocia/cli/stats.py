@@ -21,6 +21,7 @@ from asocia.cli.common import (
     print_json,
 )
 from asocia.stats import report
+from asocia.stats.cellkey import Perturbation
 from asocia.stats.crosstab import crosstab as build_crosstab
 from asocia.stats.crosstab import to_csv
 from asocia.stats.definitions import load_definitions
@@ -53,12 +54,18 @@ def _filters(items: list[str] | None) -> Filters:
         fail(str(exc).strip("'\""))
 
 
-def _engine_run(fn: Any, *, use_summary: bool = False) -> Any:
+def _engine_run(fn: Any, *, use_summary: bool = True) -> Any:
+    # The same engine and summary tables as the dashboard and the API; concentration exact.
     settings = load_settings()
     db = open_database()
     try:
         with db.session() as session:
-            engine = StatsEngine(session, uf_clp=settings.uf_clp, use_summary=use_summary)
+            engine = StatsEngine(
+                session,
+                uf_clp=settings.uf_clp,
+                use_summary=use_summary,
+                exact_concentration=True,
+            )
             return fn(engine, settings)
     finally:
         db.dispose()
@@ -93,7 +100,12 @@ def summary(
 
     def run(engine: StatsEngine, settings: Any) -> dict[str, Any]:
         return report.summary(
-            engine, filters, population=population, public=public, k=settings.disclosure_k
+            engine,
+            filters,
+            population=population,
+            public=public,
+            k=settings.disclosure_k,
+            perturbation=Perturbation.from_settings(settings),
         )
 
     try:
@@ -151,6 +163,7 @@ def crosstab(
             population=population,
             public=public,
             k=settings.disclosure_k,
+            perturbation=Perturbation.from_settings(settings),
         )
 
     try:
@@ -174,8 +187,8 @@ def crosstab(
     for head in [*heads, _("total")] if columns else heads:
         out.add_column(str(head), justify="right")
     row_names = [labels[rows][v] for v in table.row_values] + [_("total")]
-    for name, values in zip(row_names, table.values, strict=True):
-        out.add_row(str(name), *["·" if v is None else number(v / scale) for v in values])
+    for i, (name, values) in enumerate(zip(row_names, table.values, strict=True)):
+        out.add_row(str(name), *[_cell(table, i, j, scale) for j in range(len(values))])
     console.print(out)
     if table.suppressed_cells:
         console.print(
@@ -183,6 +196,13 @@ def crosstab(
                 count=number(table.suppressed_cells), k=table.k
             )
         )
+
+
+def _cell(table: Any, i: int, j: int, scale: float) -> str:
+    value = table.values[i][j]
+    if table.cell_status(i, j) == "below_k":
+        return f"< {table.k}"
+    return "·" if value is None else number(value / scale)
 
 
 @app.command()
@@ -220,9 +240,15 @@ def export(
     filters = _filters(filter_)
 
     def run(engine: StatsEngine, settings: Any) -> report.Dashboard:
-        return report.dashboard(engine, filters, public=public, k=settings.disclosure_k)
+        return report.dashboard(
+            engine,
+            filters,
+            public=public,
+            k=settings.disclosure_k,
+            perturbation=Perturbation.from_settings(settings),
+        )
 
-    board = _engine_run(run, use_summary=True)
+    board = _engine_run(run)
     directory.mkdir(parents=True, exist_ok=True)
     written = 0
     for name, table in [*board.charts.items(), *board.crosstabs.items()]:
@@ -236,7 +262,15 @@ def export(
     )
     (directory / "lorenz_sales.csv").write_text(lorenz, encoding="utf-8")
     (directory / "summary.json").write_text(
-        json.dumps({**board.headline, "suppressed": board.suppressed}, indent=2, default=str),
+        json.dumps(
+            {
+                **board.headline,
+                "suppressed": board.suppressed,
+                "concentration_exact": board.concentration.exact,
+            },
+            indent=2,
+            default=str,
+        ),
         encoding="utf-8",
     )
     console.print(
@@ -252,7 +286,7 @@ def refresh() -> None:
     def run(engine: StatsEngine, settings: Any) -> int:
         return refresh_summary(engine.session, engine.context, engine.definitions)
 
-    count = _engine_run(run)
+    count = _engine_run(run, use_summary=False)
     console.print(_("summary rebuilt: {count} cooperatives registered").format(count=number(count)))
 
 
@@ -277,7 +311,7 @@ def diagnosis(
         # The command line acts with an analyst's reach (whoever runs it holds the database).
         return portfolio(engine.session, Principal(user_id=0, role=Role.ANALYST), chosen)
 
-    rows = _engine_run(run)
+    rows = _engine_run(run, use_summary=False)
     if as_json:
         print_json(rows)
     else:

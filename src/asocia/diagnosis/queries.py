@@ -28,6 +28,7 @@ from asocia.diagnosis.loader import load_instruments
 from asocia.diagnosis.scoring import DiagnosisResult, score, score_batch
 from asocia.diagnosis.store import answers_from_json
 from asocia.i18n import N_, gettext
+from asocia.spreadsheets import safe_dict, xlsx_row
 
 MIN_PEERS = 5
 """A benchmark is shown only against at least this many peers (disclosure and meaning)."""
@@ -428,7 +429,7 @@ def portfolio_csv(rows: Sequence[dict[str, object]]) -> str:
         extrasaction="ignore",
     )
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(safe_dict(row) for row in rows)
     return buffer.getvalue()
 
 
@@ -441,5 +442,5 @@ def portfolio_xlsx(rows: Sequence[dict[str, object]], path: str | Path | io.Byte
     columns = [*PORTFOLIO_COLUMNS, "category_label"]
     sheet.append(columns)
     for row in rows:
-        sheet.append([row.get(c) for c in columns])
+        sheet.append(xlsx_row(sheet, [row.get(c) for c in columns]))
     workbook.save(path)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from asocia.archives import ArchiveRefused, check_xlsx, decode_text
 from asocia.diagnosis.answers import AnswerValue, normalize_answers
 from asocia.diagnosis.instrument import Instrument, QuestionKind
 from asocia.diagnosis.xlsform import (
@@ -94,28 +95,44 @@ class ParsedExport:
 
 
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else cp1252: a Kobo CSV re-saved by Spanish Excel."""
+    """UTF-16 by its byte-order mark, else as any uploaded CSV (UTF-8, else Windows-1252: a
+    Kobo CSV re-saved by Spanish Excel)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # a byte-order mark by chance: read it as any other text
+    return decode_text(data)
 
 
 def _read_csv(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
     text = _decode(data)
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows() -> Iterator[list[object]]:
+        try:
+            for record in reader:
+                yield list[object](record)
+        except csv.Error as exc:
+            raise ExportError(f"line {reader.line_num}: {exc}") from None
+
     try:
         header = next(reader)
     except StopIteration:
         raise ExportError("the file is empty") from None
-    return [h.strip() for h in header], (list(r) for r in reader)
+    except csv.Error as exc:
+        raise ExportError(f"line 1: {exc}") from None
+    return [h.strip() for h in header], rows()
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
+    try:
+        check_xlsx(io.BytesIO(data))
+    except ArchiveRefused as exc:
+        if exc.key != "bad_zip":  # not a zip at all: openpyxl says so below
+            raise ExportError(str(exc)) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a bad file

@@ -31,6 +31,7 @@ from asocia.diagnosis.instrument import (
     Text,
     localize,
 )
+from asocia.spreadsheets import safe_row, xlsx_row
 
 LANGUAGES = {"es": "Español (es)", "en": "English (en)"}
 COOPERATIVE_FIELD = "cooperative"
@@ -227,7 +228,7 @@ def build_xlsform(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["name", "label"])
         for choice in cooperatives or ():
-            writer.writerow([choice.value, choice.label])
+            writer.writerow(safe_row([choice.value, choice.label]))
         form.cooperative_csv = buffer.getvalue()
     elif cooperatives:
         cooperative_row["type"] = "select_one cooperative"
@@ -311,7 +312,7 @@ def _workbook(form: XLSForm) -> Workbook:
     for name, rows in form.as_dict().items():
         sheet = workbook.create_sheet(name)
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
     return workbook
 
 

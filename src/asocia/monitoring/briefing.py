@@ -8,6 +8,8 @@ import io
 from typing import Any
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.shared import Emu, Mm
 from fpdf import FPDF
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
@@ -178,7 +180,15 @@ def to_pdf(data: dict[str, Any], lang: str = "es") -> bytes:
 
 
 def to_docx(data: dict[str, Any], lang: str = "es") -> bytes:
+    """A4 landscape like the PDF; the first column (names) wider, so LibreOffice and Word do
+    not break the names letter by letter in equal-width columns."""
     document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(15))
+    usable = Mm(297 - 30)
     document.add_heading(title_of(data, lang), level=1)
     for heading, table in sections_of(data, lang):
         document.add_heading(heading, level=2)
@@ -191,12 +201,21 @@ def to_docx(data: dict[str, Any], lang: str = "es") -> bytes:
             continue
         grid = document.add_table(rows=1, cols=len(head))
         grid.style = "Table Grid"
+        grid.autofit = False
+        first = 3 if len(head) > 3 else 4
+        shares = (first, *([1] * (len(head) - 1)))
+        widths = [Emu(int(usable * share / sum(shares))) for share in shares]
+        for column, width in zip(grid.columns, widths, strict=True):
+            column.width = width
         for cell, value in zip(grid.rows[0].cells, head, strict=True):
             cell.text = value
         for row in rows:
             cells = grid.add_row().cells
             for cell, value in zip(cells, row, strict=True):
                 cell.text = value
+        for line in grid.rows:
+            for cell, width in zip(line.cells, widths, strict=True):
+                cell.width = width
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -15,6 +15,26 @@ A definition is a dict::
 
 Only the tables and columns listed in ``SOURCES`` may be named, so a definition can never
 reach personal data.
+
+Two more sources are not tables but the observatory's own computations, so that nothing is
+copied:
+
+    from: diagnosis_lights        # latest submitted diagnosis of each cooperative (its lights)
+    category: gobernanza          # the share of diagnosed co-ops with this light in it
+    light: green
+
+    from: programme_coverage      # asocia.programmes.coverage.coverage
+    measure: reached              # co-ops reached by any instrument ... or
+    measure: targeting_gap        # co-ops with a red light no instrument answered
+    category: gobernanza          # optional (targeting_gap): one category; else any
+    years: 5                      # the window of uptake years
+
+With ``control`` (the public: anyone without full statistics), figures go through the
+statistics' disclosure control, the cell key method (:mod:`asocia.stats.cellkey`), exactly as
+the dashboard's: a count of cooperatives is perturbed by the key sum of the cooperatives it
+counts, a sum (members) by the magnitude rule, and a figure below ``k`` is withheld (value
+``None``, ``suppressed: True``). So the progress page cannot be subtracted from the dashboard to
+recover a small group. Analysts see exact figures.
 """
 
 from __future__ import annotations
@@ -27,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from asocia.db.models.diagnosis import Diagnosis
 from asocia.db.models.registry import Cooperative
+from asocia.stats.cellkey import KEY_MODULUS, Perturbation
 
 SOURCES: dict[str, tuple[Table, frozenset[str]]] = {
     "cooperatives": (
@@ -44,6 +65,9 @@ SOURCES: dict[str, tuple[Table, frozenset[str]]] = {
         frozenset({"cooperative_id", "status", "instrument_id"}),
     ),
 }  # fmt: skip
+
+
+DERIVED = ("diagnosis_lights", "programme_coverage")
 
 
 class ComputedError(ValueError):
@@ -72,14 +96,131 @@ def _conditions(
     return conditions
 
 
+def _point(
+    value: float | None, numerator: float | None = None, den: float | None = None
+) -> dict[str, Any]:
+    return {"value": value, "numerator": numerator, "denominator": den}
+
+
+def _diagnosis_lights(session: Session, definition: dict[str, Any]) -> dict[str, Any]:
+    """Share of diagnosed cooperatives whose latest diagnosis has ``light`` in ``category``."""
+    from asocia.programmes.recommend import diagnosis_lights
+
+    category, light = definition.get("category"), definition.get("light", "green")
+    if not category:
+        raise ComputedError("from: diagnosis_lights needs a category")
+    coops = session.execute(
+        select(Diagnosis.cooperative_id, Cooperative.cell_key)
+        .join(Cooperative, Cooperative.id == Diagnosis.cooperative_id)
+        .where(Diagnosis.status == "submitted", Cooperative.merged_into_id.is_(None))
+        .distinct()
+    ).all()
+    found = [(diagnosis_lights(session, cid).get(category), int(k or 0)) for cid, k in coops]
+    den = sum(1 for f, _ in found if f is not None)
+    num = sum(1 for f, _ in found if f == light)
+    point = _point(num / den if den else None, float(num), float(den))
+    # as a share_where: the keys of the diagnosed, then of those with the light
+    point["_keys"] = sum(k for f, k in found if f is not None) % KEY_MODULUS
+    point["_extra"] = [sum(k for f, k in found if f == light) % KEY_MODULUS]
+    return point
+
+
+def _programme_coverage(
+    session: Session, definition: dict[str, Any], control: Perturbation | None = None
+) -> dict[str, Any]:
+    """Co-ops reached, or the targeting gap, from the programmes' coverage computation (which
+    applies the disclosure control itself)."""
+    from asocia.programmes.coverage import DEFAULT_YEARS, coverage
+
+    measure = definition.get("measure")
+    if measure not in ("reached", "targeting_gap"):
+        raise ComputedError(f"measure: {measure!r} is not one of reached, targeting_gap")
+    years = int(definition.get("years") or DEFAULT_YEARS)
+    result = coverage(session, years=years, with_lights=measure == "targeting_gap", control=control)
+
+    def figure(value: Any) -> dict[str, Any]:
+        if value is None:
+            return _point(None) | {"suppressed": True}
+        return _point(float(value))
+
+    if measure == "reached":
+        return figure(result["total"]["reached"])
+    category = definition.get("category")
+    if category:
+        gap = next((g for g in result["targeting_gap"] if g["category"] == category), None)
+        if gap is None:
+            raise ComputedError(f"category: {category!r} has no targeting rule")
+        return figure(gap["count"])
+    return figure(result["targeting_gap_total"]["count"])
+
+
+def _protect(point: dict[str, Any], definition: dict[str, Any], control: Perturbation) -> Any:
+    """The public figure of ``point`` (see the module's docstring); keys never leave here."""
+    keys = point.pop("_keys", None)
+    rows = point.pop("_rows", 0)
+    extra = point.pop("_extra", [])
+    if keys is None:
+        # No record keys (a count of diagnoses, say): below k is withheld, the rest as is.
+        counts = [point["numerator"], point["denominator"]]
+        if point["denominator"] is None:
+            counts = [point["value"]]
+        if any(c is not None and int(c) < control.k for c in counts):
+            return _point(None) | {"suppressed": True}
+        return point
+    if "share_where" in definition or definition.get("from") == "diagnosis_lights":
+        num = control.shown_count(int(point["numerator"] or 0), int(extra[0] or 0))
+        den = control.shown_count(int(point["denominator"] or 0), keys)
+        value = num / den if num is not None and den else None
+        shown = _point(value, num, den)
+    elif point["denominator"] is not None:  # a percent of two sums (members, say)
+        num_sum = control.sum(point["numerator"] or 0, rows, float(extra[0] or 0), keys, "num")
+        den_sum = control.sum(point["denominator"] or 0, rows, float(extra[1] or 0), keys, "den")
+        value = num_sum / den_sum if num_sum is not None and den_sum else None
+        shown = _point(value, num_sum, den_sum)
+    elif "sum" in definition:
+        total = control.sum(point["value"] or 0, rows, float(extra[0] or 0), keys, "sum")
+        shown = _point(None if total is None else float(total))
+    else:
+        count = control.shown_count(int(point["value"] or 0), keys)
+        shown = _point(None if count is None else float(count))
+    if shown["value"] is None:
+        shown["suppressed"] = True
+    return shown
+
+
+def _exact(point: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in point.items() if not name.startswith("_")}
+
+
 def evaluate(
+    session: Session,
+    definition: dict[str, Any],
+    today: date | None = None,
+    control: Perturbation | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Values by territory (``CL`` and, with ``by``, ``region:<code>``).
+
+    ``control``: the public's disclosure control (None: exact figures, for analysts).
+    """
+    source = definition.get("from")
+    if source == "diagnosis_lights":
+        point = _diagnosis_lights(session, definition)
+        return {"CL": _protect(point, definition, control) if control else _exact(point)}
+    if source == "programme_coverage":
+        return {"CL": _programme_coverage(session, definition, control)}
+    result = _evaluate_table(session, definition, today)
+    if control is None:
+        return {t: _exact(p) for t, p in result.items()}
+    return {t: _protect(p, definition, control) for t, p in result.items()}
+
+
+def _evaluate_table(
     session: Session, definition: dict[str, Any], today: date | None = None
 ) -> dict[str, dict[str, float | None]]:
-    """Values by territory (``CL`` and, with ``by``, ``region:<code>``)."""
     today = today or date.today()
     source = definition.get("from")
     if source not in SOURCES:
-        raise ComputedError(f"from: {source!r} is not one of {', '.join(SOURCES)}")
+        raise ComputedError(f"from: {source!r} is not one of {', '.join([*SOURCES, *DERIVED])}")
     table, allowed = SOURCES[source]
     conditions = _conditions(table, allowed, definition.get("where") or {}, today)
     if source == "cooperatives":
@@ -107,13 +248,38 @@ def evaluate(
         measures = [func.sum(_column(table, allowed, definition["sum"]))]
     else:
         measures = [func.count()]
+    keyed = source == "cooperatives"
+    if keyed:
+        # What the cell key method needs: the key sums of the rows counted (and of those meeting
+        # share_where), the number of rows and the largest contribution to each sum.
+        key = func.coalesce(table.c.cell_key, 0)
+        extra: list[Any] = [func.sum(key), func.count()]
+        if "share_where" in definition:
+            extra.append(func.sum(case((share, key), else_=0)))
+        elif percent:
+            extra += [func.max(num), func.max(den)]
+        elif "sum" in definition:
+            extra.append(func.max(_column(table, allowed, definition["sum"])))
+        measures = [*measures, *extra]
     where = and_(*conditions) if conditions else literal(True)
 
-    def row_values(row: Any) -> dict[str, float | None]:
+    def row_values(row: Any) -> dict[str, Any]:
         if percent:
             n, d = float(row[0] or 0), float(row[1] or 0)
-            return {"value": (n / d) if d else None, "numerator": n, "denominator": d}
-        return {"value": float(row[0] or 0), "numerator": None, "denominator": None}
+            point: dict[str, Any] = {
+                "value": (n / d) if d else None,
+                "numerator": n,
+                "denominator": d,
+            }
+            rest = list(row[2:])
+        else:
+            point = {"value": float(row[0] or 0), "numerator": None, "denominator": None}
+            rest = list(row[1:])
+        if keyed:
+            point["_keys"] = int(rest[0] or 0) % KEY_MODULUS
+            point["_rows"] = int(rest[1] or 0)
+            point["_extra"] = [r for r in rest[2:]]
+        return point
 
     result = {"CL": row_values(session.execute(select(*measures).where(where)).one())}
     by = definition.get("by")

@@ -2,7 +2,8 @@
 
 ``ensure_defaults`` is idempotent: it loads the strategy, committees, plan, timeline, the
 session of 30 June 2020 and the default indicators when the strategy ``EAS-2030`` is absent,
-and does nothing otherwise (so edits made afterwards are never overwritten).
+and otherwise only adds indicators shipped later (by code), so edits made afterwards are
+never overwritten.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def ensure_defaults(session: Session) -> bool:
     savepoint is rolled back and it reads what the first one loaded.
     """
     if session.scalar(select(Strategy.id).where(Strategy.code == STRATEGY_CODE)) is not None:
+        _add_new_indicators(session)
         return False
     try:
         with session.begin_nested():
@@ -157,11 +159,29 @@ def _load(session: Session) -> None:
     session.flush()
 
 
+def _add_new_indicators(session: Session) -> None:
+    """Indicators shipped after the database was loaded (by code; existing ones untouched)."""
+    known = set(session.scalars(select(Indicator.code)))
+    if not {item["code"] for item in load_yaml("indicators.yaml")["indicators"]} - known:
+        return
+    objectives = {o.code: o for o in session.scalars(select(StrategicObjective))}
+    try:
+        with session.begin_nested():
+            _load_indicators(session, objectives, load_yaml("indicators.yaml")["source"], known)
+    except IntegrityError:  # another request added them first
+        pass
+
+
 def _load_indicators(
-    session: Session, objectives: dict[str, StrategicObjective], source: str
+    session: Session,
+    objectives: dict[str, StrategicObjective],
+    source: str,
+    skip: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     data = load_yaml("indicators.yaml")
     for item in data["indicators"]:
+        if item["code"] in skip:
+            continue
         objective = objectives.get(item.get("objective", ""))
         indicator = Indicator(
             code=item["code"],

@@ -29,6 +29,7 @@ from asocia.monitoring import computed
 from asocia.monitoring.defaults import ensure_defaults
 from asocia.monitoring.periods import Period, parse_period
 from asocia.monitoring.strategy import MonitoringError
+from asocia.stats.cellkey import Perturbation
 
 KINDS = ("baseline", "target", "actual")
 VALUE_STATUSES = ("draft", "submitted", "approved", "returned")
@@ -215,17 +216,28 @@ def _series(
 
 
 def indicator_status(
-    session: Session, indicator: Indicator, period: str | None = None, today: date | None = None
+    session: Session,
+    indicator: Indicator,
+    period: str | None = None,
+    today: date | None = None,
+    control: Perturbation | None = None,
 ) -> dict[str, Any]:
-    """Baseline, target, actual, achievement and status of one indicator for ``period``."""
+    """Baseline, target, actual, achievement and status of one indicator for ``period``.
+
+    ``control``: the public's disclosure control of computed figures (the cell key method); a
+    withheld figure is not reported and the row says ``suppressed``.
+    """
     actuals = _series(session, indicator, "actual", approved_only=True)
+    suppressed = False
     if indicator.computed:
-        live = computed.evaluate(session, indicator.computed)[NATIONAL]
+        live = computed.evaluate(session, indicator.computed, control=control)[NATIONAL]
         year = str((today or date.today()).year)
         actuals = [p for p in actuals if p.period.code != year]
-        actuals.append(
-            _Point(parse_period(year), live["value"], live["numerator"], live["denominator"])
-        )
+        suppressed = bool(live.get("suppressed"))
+        if not suppressed:
+            actuals.append(
+                _Point(parse_period(year), live["value"], live["numerator"], live["denominator"])
+            )
     targets = _series(session, indicator, "target", approved_only=True)
     baselines = _series(session, indicator, "baseline", approved_only=True)
     at: Period | None
@@ -246,6 +258,7 @@ def indicator_status(
         "achievement": None,
         "expected": None,
         "status": "not_reported",
+        "suppressed": suppressed,
     }
     if at is None:
         return out
@@ -282,7 +295,10 @@ def indicator_status(
 
 
 def status_panel(
-    session: Session, period: str | None = None, objective: str | None = None
+    session: Session,
+    period: str | None = None,
+    objective: str | None = None,
+    control: Perturbation | None = None,
 ) -> list[dict[str, Any]]:
     ensure_defaults(session)
     if period:
@@ -291,7 +307,7 @@ def status_panel(
     for indicator in session.scalars(select(Indicator).order_by(Indicator.id)):
         if objective and (indicator.objective is None or indicator.objective.code != objective):
             continue
-        rows.append(indicator_status(session, indicator, period))
+        rows.append(indicator_status(session, indicator, period, control=control))
     return rows
 
 

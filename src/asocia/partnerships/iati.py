@@ -29,6 +29,7 @@ from asocia.partnerships.store import (
     organisation,
     project_dict,
 )
+from asocia.spreadsheets import safe_row
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DATE_TYPES = {"1": "start_planned", "2": "start_actual", "3": "end_planned", "4": "end_actual"}
@@ -284,14 +285,14 @@ def to_csv(projects: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     for p in projects:
-        writer.writerow([
+        writer.writerow(safe_row([
             p["iati_identifier"], p["title"], ";".join(p["countries"]),
             ";".join(s["code"] for s in p["sectors"]),
             ";".join(f"{x['name']} ({x['role_name']})" for x in p["participants"]),
             p["start"] or "", p["end"] or "", p["status"] or "",
             (p["budget"] or {}).get("value", ""), (p["budget"] or {}).get("currency", ""),
             len(p["cooperatives"]), ";".join(p["national_instruments"]), p["source"],
-        ])  # fmt: skip
+        ]))  # fmt: skip
     return buffer.getvalue()
 
 

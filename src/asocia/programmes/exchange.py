@@ -27,6 +27,7 @@ from asocia.programmes.catalogue import (
     to_dict,
 )
 from asocia.registry.readers import ReadError, open_table
+from asocia.spreadsheets import safe_row, xlsx_row
 
 FORMATS = ("csv", "xlsx", "yaml", "hsds")
 JSON_FIELDS = ("eligibility", "series")
@@ -50,7 +51,7 @@ def to_csv(instruments: list[Instrument]) -> str:
     writer = csv.writer(out)
     writer.writerow(FIELDS)
     for instrument in instruments:
-        writer.writerow(_flat(instrument))
+        writer.writerow(safe_row(_flat(instrument)))
     return out.getvalue()
 
 
@@ -61,7 +62,7 @@ def to_xlsx(instruments: list[Instrument], path: str | Path | io.BytesIO) -> Non
     sheet.title = "instruments"
     sheet.append(list(FIELDS))
     for instrument in instruments:
-        sheet.append(_flat(instrument))
+        sheet.append(xlsx_row(sheet, _flat(instrument)))
     book.save(path)
 
 

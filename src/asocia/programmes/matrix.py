@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from asocia.db.models.programmes import Instrument
 from asocia.programmes.catalogue import PURPOSES, STAGES, SUPPORT_TYPES
+from asocia.spreadsheets import safe_row, xlsx_row
 
 BY = ("support_type", "region")
 
@@ -116,7 +117,7 @@ def rows(matrix: dict[str, Any]) -> list[list[Any]]:
 
 def to_csv(matrix: dict[str, Any]) -> str:
     out = io.StringIO()
-    csv.writer(out).writerows(rows(matrix))
+    csv.writer(out).writerows(safe_row(line) for line in rows(matrix))
     return out.getvalue()
 
 
@@ -126,21 +127,24 @@ def to_xlsx(matrix: dict[str, Any], path: str | Path | io.BytesIO) -> None:
     assert sheet is not None
     sheet.title = "matrix"
     for line in rows(matrix):
-        sheet.append(line)
+        sheet.append(xlsx_row(sheet, line))
     gaps = book.create_sheet("gaps")
     gaps.append(list(matrix["gaps"][0]) if matrix["gaps"] else ["stage", "purpose"])
     for gap in matrix["gaps"]:
-        gaps.append(list(gap.values()))
+        gaps.append(xlsx_row(gaps, gap.values()))
     overlaps = book.create_sheet("overlaps")
     overlaps.append(["stage", "purpose", "support_type", "agencies", "instruments"])
     for o in matrix["overlaps"]:
         overlaps.append(
-            [
-                o["stage"],
-                o["purpose"],
-                o["support_type"],
-                ", ".join(o["agencies"]),
-                ", ".join(o["instruments"]),
-            ]
+            xlsx_row(
+                overlaps,
+                [
+                    o["stage"],
+                    o["purpose"],
+                    o["support_type"],
+                    ", ".join(o["agencies"]),
+                    ", ".join(o["instruments"]),
+                ],
+            )
         )
     book.save(path)

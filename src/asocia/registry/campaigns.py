@@ -26,6 +26,7 @@ from asocia.i18n import N_
 from asocia.registry import editing
 from asocia.registry.store import Actor
 from asocia.registry.territory import territory
+from asocia.spreadsheets import safe_cell
 
 COOPS = cast(Table, Cooperative.__table__)
 ITEMS = cast(Table, CampaignItem.__table__)
@@ -49,7 +50,6 @@ MAIL_MERGE_COLUMNS = (
     "id", "legal_name", "trade_name", "tax_id", "comuna", "region", "representative", "email",
     "phone", "address", "last_verified_on",
 )  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CampaignError(ValueError):
@@ -225,10 +225,9 @@ def record_outcome(
 
 
 def neutralise(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): a value starting
-    with ``= + - @``, tab or carriage return gets a leading ``'``."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): the app's one rule,
+    :func:`asocia.spreadsheets.safe_cell`, over the value as text."""
+    return str(safe_cell("" if value is None else str(value)))
 
 
 def mail_merge_csv(session: Session, campaign_id: int) -> str:

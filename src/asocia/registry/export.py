@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from asocia.auth.policy import Permission, Principal, can, cooperative_scope
 from asocia.db.models import Cooperative, CooperativeContact
 from asocia.registry.columns import CONTACT_FIELDS
+from asocia.spreadsheets import safe_row, xlsx_row
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -91,10 +92,12 @@ def export(session: Session, principal: Principal, out: Path, *, fmt: str, publi
 
 def _csv(f: IO[str], names: list[str], records: Iterator[dict[str, Any]]) -> int:
     writer = csv.writer(f)
-    writer.writerow(names)
+    writer.writerow(safe_row(names))
     count = 0
     for record in records:
-        writer.writerow(["" if record.get(n) is None else _plain(record[n]) for n in names])
+        writer.writerow(
+            safe_row("" if record.get(n) is None else _plain(record[n]) for n in names)
+        )
         count += 1
     return count
 
@@ -115,16 +118,19 @@ def _xlsx(out: Path, names: list[str], records: Iterator[dict[str, Any]]) -> int
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("cooperatives")
-    sheet.append(names)
+    sheet.append(xlsx_row(sheet, names))
     count = 0
     for record in records:
         sheet.append(
-            [
-                json.dumps(record[n], ensure_ascii=False)
-                if isinstance(record.get(n), dict)
-                else record.get(n)
-                for n in names
-            ]
+            xlsx_row(
+                sheet,
+                [
+                    json.dumps(record[n], ensure_ascii=False)
+                    if isinstance(record.get(n), dict)
+                    else record.get(n)
+                    for n in names
+                ],
+            )
         )
         count += 1
     workbook.save(out)

@@ -26,6 +26,7 @@ from sqlalchemy import insert, select, update
 from asocia.db.base import utcnow
 from asocia.db.models.registry import CooperativeFlag, ImportRun
 from asocia.db.session import Database
+from asocia.locks import serialised
 from asocia.registry.columns import ColumnMap, Mapping, resolve_columns
 from asocia.registry.flags import flag_code
 from asocia.registry.parallel import worker_batches
@@ -152,6 +153,7 @@ def preview(
         }
 
 
+@serialised  # one import at a time per database (asocia.locks)
 def import_file(
     database: Database,
     path: Path,

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from asocia.processes import exit_with_parent
 from asocia.registry.columns import Mapping
 from asocia.registry.readers import ReadError
 from asocia.registry.validation import BatchValidator
@@ -46,6 +47,7 @@ def _produce(
     from asocia.registry.readers import open_table
     from asocia.registry.validation import BatchValidator
 
+    exit_with_parent()  # a killed importer must not leave this process (and its queue) behind
     gc.disable()  # as in the importing process: no cycles, and the memos grow large
     try:
         with open_table(path, sheet, mapping.header_row if mapping else None) as table:

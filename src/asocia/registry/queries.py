@@ -127,6 +127,9 @@ def _decode(cursor: str) -> list[Any]:
     value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     if not isinstance(value, list) or len(value) != 2:
         raise ValueError("bad cursor")
+    key, last_id = value
+    if not isinstance(key, str) or type(last_id) is not int or not 0 <= last_id < 2**63:
+        raise ValueError("bad cursor")
     return value
 
 

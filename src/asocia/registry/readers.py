@@ -25,6 +25,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from asocia.archives import ArchiveRefused, check_columns, check_xlsx
 from asocia.registry.columns import header_aliases
 from asocia.registry.names import fold
 from asocia.registry.validation import Problem
@@ -44,6 +45,10 @@ _TOTALS = frozenset(("total", "totales", "total general", "totals", "grand total
 
 class ReadError(Exception):
     """The file cannot be read at all; the message is one line for a person."""
+
+
+class UnsafeFile(ReadError):
+    """The file passes a safety limit of :mod:`asocia.archives` (size, ratio, cells, columns)."""
 
 
 @dataclass
@@ -138,13 +143,17 @@ def open_table(
         raise ReadError(f"{path}: is a directory, not a file")
     kind = detect_format(path)
     if kind == "xlsx":
+        _refuse_unsafe(path, check_xlsx, path)
         with _open_xlsx(path, sheet, header_row) as table:
+            _refuse_unsafe(path, check_columns, len(_named(table.headers)))
             yield table
     elif kind == "jsonl":
         with _open_jsonl(path) as table:
+            _refuse_unsafe(path, check_columns, len(table.headers))
             yield table
     else:
         with _open_csv(path, header_row) as table:
+            _refuse_unsafe(path, check_columns, len(table.headers))
             yield table
 
 
@@ -227,6 +236,22 @@ def _without_totals(
             notes.append(Problem(line, None, text, "totals row: skipped", SKIPPED))
             continue
         yield line, cells
+
+
+def _named(headers: list[str]) -> list[str]:
+    """Headers up to the last non-empty one (formatted empty cells make long header rows)."""
+    while headers and not headers[-1]:
+        headers = headers[:-1]
+    return headers
+
+
+def _refuse_unsafe(path: Path, check: Any, *args: Any) -> None:
+    """Run a check of :mod:`asocia.archives`, turning its refusal into a :class:`ReadError`."""
+    try:
+        check(*args)
+    except ArchiveRefused as exc:
+        if exc.key != "bad_zip":  # not a zip at all: the reader says so in its own words
+            raise UnsafeFile(f"{path.name}: {exc}") from None
 
 
 @contextmanager

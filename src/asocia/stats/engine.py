@@ -65,12 +65,22 @@ class Filters:
         return bool(self.values)
 
 
+# Numeric dimension values are codes and years stored in 32-bit integer columns.
+INT_RANGE = (-(2**31), 2**31 - 1)
+
+
 def _coerce(numeric: bool, value: Any) -> Any:
     if value is None:
         return None
     if numeric:
-        return int(value)
-    return str(value)
+        number = int(value)
+        if not INT_RANGE[0] <= number <= INT_RANGE[1]:
+            raise ValueError(f"{value!r} is out of range (a code or a year)")
+        return number
+    text = str(value)
+    if "\x00" in text or len(text) > 200:
+        raise ValueError(f"{text[:40]!r} is not a valid value (a NUL byte, or over 200 characters)")
+    return text
 
 
 @dataclass
@@ -102,16 +112,40 @@ class Grouped:
                     total += values[i]
         return total
 
-    def regroup(self, dimensions: Sequence[str]) -> Grouped:
-        """The same sums grouped by a subset of the dimensions (done in Python: rows are few)."""
+    def regroup(self, dimensions: Sequence[str], measures: Sequence[str] | None = None) -> Grouped:
+        """The same sums grouped by a subset of the dimensions, keeping ``measures`` (all by
+        default); done in Python: rows are few. ``max`` measures keep the largest value."""
+        chosen = tuple(measures) if measures is not None else self.measures
+        source = [self.measures.index(m) for m in chosen]
         positions = [self.dimensions.index(d) for d in dimensions]
+        summed = [i for i, m in enumerate(chosen) if MEASURES[m].combine != "max"]
+        largest = [i for i, m in enumerate(chosen) if MEASURES[m].combine == "max"]
         sums: dict[tuple[Any, ...], list[Number]] = {}
+        for key, row in self.rows:
+            sub = tuple([key[p] for p in positions])
+            values = [row[i] for i in source]
+            acc = sums.get(sub)
+            if acc is None:
+                sums[sub] = values
+                continue
+            for i in summed:
+                acc[i] += values[i]
+            for i in largest:
+                if values[i] > acc[i]:
+                    acc[i] = values[i]
+        return Grouped(tuple(dimensions), chosen, [(k, tuple(v)) for k, v in sums.items()])
+
+    def largest(self, measure_key: str, term: Term | None = None) -> Number:
+        """The largest value of a ``max`` measure over the groups inside ``term``."""
+        i = self.measures.index(measure_key)
+        conditions = [
+            (self.dimensions.index(dim), values) for dim, values in (term.where if term else ())
+        ]
+        out: Number = 0
         for key, values in self.rows:
-            sub = tuple(key[p] for p in positions)
-            acc = sums.setdefault(sub, [0] * len(self.measures))
-            for i, v in enumerate(values):
-                acc[i] += v
-        return Grouped(tuple(dimensions), self.measures, [(k, tuple(v)) for k, v in sums.items()])
+            if all(key[pos] in allowed for pos, allowed in conditions):
+                out = max(out, values[i])
+        return out
 
     def to_records(self) -> list[dict[str, Any]]:
         """Rows as flat dictionaries (dimensions then measures), e.g. for CSV or JSON."""
@@ -133,7 +167,10 @@ class StatsEngine:
     ``uf_clp`` is the value of the UF in pesos (firm size by sales); ``as_of`` is the date
     ages are measured at (today by default). With ``use_summary`` the engine reads the
     materialised summary tables (refreshing them first when the registry changed) whenever they
-    hold the dimensions a query needs, and the ``cooperatives`` table otherwise.
+    hold the dimensions a query needs, and the ``cooperatives`` table otherwise. With the
+    summary, concentration comes from its sales bins (approximate, and marked so) above
+    :data:`asocia.stats.concentration.EXACT_LIMIT` reporting cooperatives, unless
+    ``exact_concentration`` asks for the exact figures (the command line does).
     """
 
     def __init__(
@@ -144,11 +181,15 @@ class StatsEngine:
         as_of: date | None = None,
         use_summary: bool = False,
         definitions: Definitions | None = None,
+        exact_concentration: bool = False,
     ) -> None:
         self.session = session
         self.context = StatsContext(uf_clp=uf_clp, as_of=as_of or date.today())
         self.definitions = definitions or load_definitions()
         self.use_summary = use_summary
+        self.exact_concentration = exact_concentration
+        #: The concentration computed last (so callers can say whether it was exact).
+        self.last_concentration: conc.Concentration | None = None
         self._summary: Summary | None = None
         if use_summary:
             from asocia.stats.summary import Summary
@@ -205,14 +246,17 @@ class StatsEngine:
         ids: Sequence[str] | None = None,
         filters: Filters = Filters(),
         population: str = "current",
+        base: Grouped | None = None,
     ) -> dict[str, IndicatorValue]:
-        """Values of the indicators ``ids`` (all when None), with one grouped query plus, for
-        concentration indicators, one concentration query."""
+        """Values of the indicators ``ids`` (all when None), with one grouped query (or on
+        ``base``, grouped by every dimension they need) plus, for concentration indicators,
+        one concentration query."""
         chosen = [self.definitions.indicator(i) for i in (ids or self.definitions.indicators)]
         dims: list[str] = []
         for ind in chosen:
             dims.extend(d for d in ind.dimensions if d not in dims)
-        base = self.grouped(dims, ADDITIVE, filters, population)
+        if base is None:
+            base = self.grouped(dims, ADDITIVE, filters, population)
         result: dict[str, IndicatorValue] = {}
         concentration: conc.Concentration | None = None
         for ind in chosen:
@@ -236,12 +280,15 @@ class StatsEngine:
         sales; then computed from the summary's logarithmic sales bins (see
         docs/statistics.md for the bound on the error).
         """
-        if self._summary is not None:
+        if self._summary is not None and not self.exact_concentration:
             binned = self._summary.sales_bins(filters, population)
             if binned is not None and binned.reporting > conc.EXACT_LIMIT:
+                self.last_concentration = binned
                 return binned
         pop = self.definitions.population(population)
-        return conc.exact(self.session, lambda q: self.where(q, filters, pop))
+        result = conc.exact(self.session, lambda q: self.where(q, filters, pop))
+        self.last_concentration = result
+        return result
 
 
 def split_row(

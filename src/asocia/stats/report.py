@@ -3,7 +3,9 @@
 The dashboard is built from few queries: one grouped aggregate over the filter dimensions and
 the size bands (from which the headline indicators, six charts and three cross-tabs are all
 regrouped), one per extra chart (age, sector, status, constitutions, dissolutions), and one for
-the concentration of sales. With ``public=True`` everything goes through disclosure control.
+the concentration of sales. With ``public=True`` everything goes through disclosure control:
+the cell key method (:mod:`asocia.stats.cellkey`) for every count and sum, the headline
+figures included, so that the same set of cooperatives shows the same figure everywhere.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from asocia.stats.cellkey import Perturbation
 from asocia.stats.concentration import Concentration
-from asocia.stats.crosstab import CrossTab, from_grouped, hide, protect
-from asocia.stats.definitions import Indicator
+from asocia.stats.crosstab import CrossTab, from_grouped, table_measures
+from asocia.stats.definitions import Indicator, Term
+from asocia.stats.dimensions import LARGEST, MEASURES
 from asocia.stats.engine import (
     ADDITIVE,
     Filters,
@@ -22,6 +26,7 @@ from asocia.stats.engine import (
     StatsEngine,
     concentration_value,
     evaluate,
+    term_count,
 )
 from asocia.stats.summary import FILTER_DIMENSIONS
 
@@ -43,6 +48,15 @@ HEADLINE = (
     "large_sales_share",
     "urban_members_share",
     "urban_workers_share",
+    "gini_sales",
+    "hhi_sales",
+    "top1_sales_share",
+    "top5_sales_share",
+    "top10_sales_share",
+)
+
+# Headline figures computed from the concentration of sales (approximate when binned).
+CONCENTRATION = (
     "gini_sales",
     "hhi_sales",
     "top1_sales_share",
@@ -87,19 +101,74 @@ def disclose(value: IndicatorValue, k: int) -> bool:
 
 
 def headline(
-    values: dict[str, IndicatorValue], *, public: bool, k: int
+    values: dict[str, IndicatorValue],
+    *,
+    public: bool,
+    k: int,
+    base: Grouped | None = None,
+    indicators: dict[str, Indicator] | None = None,
+    perturbation: Perturbation | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Headline figures (``None`` where suppressed) and the ids of the suppressed ones."""
+    """Headline figures (``None`` where hidden) and the ids of the hidden ones.
+
+    Public figures are perturbed by the cell key method when the grouped aggregate ``base``
+    (with ``record_keys`` and the largest contributions) and the ``indicators`` are given;
+    concentration figures are published to two significant digits.
+    """
+    control = perturbation or Perturbation(k=k)
     out: dict[str, Any] = {}
     hidden: list[str] = []
     for key in HEADLINE:
         value = values[key]
-        if public and not disclose(value, k):
-            out[key] = None
-            hidden.append(key)
-        else:
+        if not public:
             out[key] = value.value
+            continue
+        figure: Any = None
+        if disclose(value, k):
+            indicator = (indicators or {}).get(key)
+            if indicator is not None and indicator.concentration is not None:
+                figure = _coarse(value.value)
+            elif indicator is not None and base is not None:
+                figure = public_value(indicator, base, control)
+            else:
+                figure = value.value
+        out[key] = figure
+        if figure is None:
+            hidden.append(key)
     return out, hidden
+
+
+def _coarse(value: Any) -> Any:
+    """Two significant digits (public concentration figures)."""
+    if value is None:
+        return None
+    return float(f"{float(value):.2g}")
+
+
+def perturbed_term(term: Term, base: Grouped, control: Perturbation) -> float | int | None:
+    """The published sum of ``term``'s measures over its cooperatives (cell key method)."""
+    where = Term((), term.where)
+    n = term_count(base, term)
+    keys = int(base.total(("record_keys",), where))
+    if term.measures == ("cooperatives",):
+        return control.shown_count(n, keys)
+    total = base.total(term.measures, term)
+    largest = sum(base.largest(LARGEST[m], where) for m in term.measures if m in LARGEST)
+    integer = all(MEASURES[m].integer for m in term.measures)
+    return control.sum(total, n, largest, keys, "+".join(term.measures), integer=integer)
+
+
+def public_value(indicator: Indicator, base: Grouped, control: Perturbation) -> Any:
+    """An indicator computed from perturbed sums: a sum, or a ratio of two (in [0, 1])."""
+    assert indicator.numerator is not None
+    numerator = perturbed_term(indicator.numerator, base, control)
+    if indicator.denominator is None or numerator is None:
+        return numerator
+    denominator = perturbed_term(indicator.denominator, base, control)
+    if not denominator:
+        return None
+    share = numerator / denominator
+    return min(1.0, max(0.0, share)) if indicator.unit == "fraction" else share
 
 
 def summary(
@@ -109,10 +178,21 @@ def summary(
     population: str = "current",
     public: bool = False,
     k: int = 3,
+    perturbation: Perturbation | None = None,
 ) -> dict[str, Any]:
     """The headline figures as a JSON-able dictionary (shares as fractions in [0, 1])."""
-    values = engine.indicators(HEADLINE, filters, population)
-    figures, hidden = headline(values, public=public, k=k)
+    definitions = engine.definitions
+    chosen = {key: definitions.indicator(key) for key in HEADLINE}
+    dims: list[str] = []
+    for ind in chosen.values():
+        dims.extend(d for d in ind.dimensions if d not in dims)
+    base = engine.grouped(dims, ADDITIVE, filters, population)
+    values = engine.indicators(HEADLINE, filters, population, base=base)
+    figures, hidden = headline(
+        values, public=public, k=k, base=base, indicators=chosen, perturbation=perturbation
+    )
+    concentration = engine.last_concentration
+    exact = concentration.exact if concentration is not None else True
     return {
         **figures,
         "suppressed": hidden,
@@ -121,6 +201,9 @@ def summary(
         "population": population,
         "filters": filters.as_dict(),
         "uf_clp": engine.context.uf_clp,
+        "concentration_exact": exact,
+        # Figures computed from the summary's sales bins rather than exactly.
+        "approximate": [] if exact else list(CONCENTRATION),
     }
 
 
@@ -141,9 +224,15 @@ class Dashboard:
 
 
 def dashboard(
-    engine: StatsEngine, filters: Filters = Filters(), *, public: bool, k: int
+    engine: StatsEngine,
+    filters: Filters = Filters(),
+    *,
+    public: bool,
+    k: int,
+    perturbation: Perturbation | None = None,
 ) -> Dashboard:
     """Headline figures, every chart, the three cross-tabs and the Lorenz curve."""
+    control = perturbation or Perturbation(k=k)
     definitions = engine.definitions
     main = engine.grouped(MAIN_DIMENSIONS, ADDITIVE, filters, "current")
     values: dict[str, IndicatorValue] = {}
@@ -159,25 +248,43 @@ def dashboard(
             values[ind.id] = concentration_value(ind, conc)
         else:
             values[ind.id] = evaluate(ind, base)
-    figures, hidden = headline(values, public=public, k=k)
+    figures, hidden = headline(
+        values,
+        public=public,
+        k=k,
+        base=base,
+        indicators={ind.id: ind for ind in chosen},
+        perturbation=control,
+    )
 
+    # Every chart and table is protected on its own: a cell (a set of cooperatives) gets the
+    # same perturbed figure in every one of them, so linked tables need no joint treatment.
     charts: dict[str, CrossTab] = {}
     for chart_id, (dim, measure_key, population) in CHARTS.items():
         source: Grouped
         if dim in MAIN_DIMENSIONS and population == "current":
             source = main
         else:
-            source = engine.grouped((dim,), ("cooperatives", measure_key), filters, population)
+            source = engine.grouped((dim,), table_measures(measure_key), filters, population)
         charts[chart_id] = from_grouped(
-            source, dim, None, measure_key, public=False, k=k, filters=filters
+            source,
+            dim,
+            None,
+            measure_key,
+            public=public,
+            k=k,
+            filters=filters,
+            perturbation=control,
         )
     tables = {
-        table_id: from_grouped(main, rows, cols, m, public=public, k=k, filters=filters)
+        table_id: from_grouped(
+            main, rows, cols, m, public=public, k=k, filters=filters, perturbation=control
+        )
         for table_id, (rows, cols, m) in CROSSTABS.items()
     }
-    if public:
-        protect_charts(charts, tables, k)
-    lorenz = conc.lorenz_public(k) if public else conc.lorenz
+    lorenz = (
+        [(round(p, 2), round(v, 2)) for p, v in conc.lorenz_public(k)] if public else conc.lorenz
+    )
     return Dashboard(
         headline=figures,
         suppressed=hidden,
@@ -189,32 +296,3 @@ def dashboard(
         public=public,
         k=k,
     )
-
-
-def protect_charts(charts: dict[str, CrossTab], tables: dict[str, CrossTab], k: int) -> None:
-    """Disclosure control for the one-way charts, consistent with the cross-tabs.
-
-    The dashboard publishes, say, cooperatives by region and the cross-tab region × class,
-    whose row totals are the same numbers. Protected separately, the two could hide different
-    regions, and what one hides could be read off the other. So a chart that repeats a
-    cross-tab's margin takes that margin's pattern (which the cross-tab protects against all
-    its equations, the one-way total included); the other charts are protected on their own.
-    """
-    for chart in charts.values():
-        counts = [[int(row[0] or 0)] for row in chart.counts[:-1]]
-        linked = _margin_pattern(chart, tables)
-        if linked is None:
-            protect(chart, counts, k)
-            continue
-        hide(chart, {(i, 0) for i, hidden in enumerate(linked) if hidden})
-        chart.public = True
-        chart.k = k
-
-
-def _margin_pattern(chart: CrossTab, tables: dict[str, CrossTab]) -> list[bool] | None:
-    for table in tables.values():
-        if chart.rows == table.rows and table.row_values == chart.row_values:
-            return [row[-1] is None for row in table.counts]
-        if chart.rows == table.columns and table.column_values == chart.row_values:
-            return [c is None for c in table.counts[-1]]
-    return None

@@ -11,7 +11,8 @@ on the ``cooperatives`` table.
 The cubes (tables declared in ``asocia.db.models.stats``, migration ``0004_stats``) are a
 cache derived from the registry: ``stats_summary_state`` keeps a fingerprint of
 the ``cooperatives`` table (row count, highest id, latest update) and of the parameters the
-derived dimensions depend on (UF value, year of reference). :meth:`Summary.fresh` rebuilds the
+derived dimensions depend on (UF value, date of reference: ages are completed years).
+:meth:`Summary.fresh` rebuilds the
 cubes when the fingerprint changed, so the first statistics request after an import pays for
 the rebuild (a few scans) and every later one reads the cubes; an import may also call
 :func:`refresh` itself. The tables can be emptied at any time: they are rebuilt on demand.
@@ -122,7 +123,7 @@ def fingerprint(session: Session, context: StatsContext, definitions: Definition
     params = {
         "registry": [row[0], row[1], str(row[2])],
         "uf_clp": context.uf_clp,
-        "year": context.as_of.year,
+        "as_of": context.as_of.isoformat(),
         "populations": {
             k: [p.legal_status, p.activity] for k, p in sorted(definitions.populations.items())
         },
@@ -177,6 +178,7 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
     connection = session.connection()
     registry = Cooperative.__table__.c
+    ensure_record_keys(session)
     # SQLite scans the wide registry table slowly and in one thread: copy the narrow derived
     # rows once into a temporary table and group every cube from it. PostgreSQL scans the
     # registry in parallel, faster than it fills a temporary table: it groups each cube directly.
@@ -224,6 +226,23 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
         .values(fingerprint=fingerprint(session, context, definitions), cooperatives=int(count))
     )
     return int(count)
+
+
+RANDOM_KEY = {
+    "sqlite": "abs(random()) % 2147483648",
+    "postgresql": "floor(random() * 2147483648)::integer",
+}
+
+
+def ensure_record_keys(session: Session) -> int:
+    """Give a record key (asocia.stats.cellkey) to every cooperative still without one, e.g.
+    rows a bulk import wrote without going through the model. Returns how many."""
+    dialect = session.connection().dialect.name
+    expression = RANDOM_KEY.get(dialect, RANDOM_KEY["sqlite"])
+    result = session.execute(
+        text(f"UPDATE cooperatives SET cell_key = {expression} WHERE cell_key IS NULL")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def warm(database: Database, *, uf_clp: float) -> None:
@@ -286,7 +305,13 @@ class Summary:
         if cube is None:
             return None
         table = TABLES[cube.name]
-        query = select(*[table.c[d] for d in dims], *[func.sum(table.c[m]) for m in measures])
+        query = select(
+            *[table.c[d] for d in dims],
+            *[
+                (func.max if MEASURES[m].combine == "max" else func.sum)(table.c[m])
+                for m in measures
+            ],
+        )
         for key, values in filters.values:
             query = query.where(matches_any(table.c[key], values))
         if dims:

@@ -14,10 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 
-from asocia import __version__
+from asocia import __version__, uploads
 from asocia.db.session import Database
 from asocia.settings import LANGUAGES, Settings
-from asocia.web import caching, errors, openapi
+from asocia.web import caching, errors, hardening, openapi
 from asocia.web.deps import LoginRequired, csrf_protect
 from asocia.web.security import (
     CSRF_COOKIE,
@@ -83,10 +83,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if hasattr(module, "api_router"):
             app.include_router(module.api_router, prefix=API_PREFIX)
 
+    # Innermost (added first): the route's own reads of the body meet the limit directly.
+    uploads.install(app, settings.max_upload_mb)
     _install_middleware(app, settings)
     _install_error_handlers(app)
     openapi.install(app)
     caching.install(app)
+    hardening.install(app, settings)
     return app
 
 

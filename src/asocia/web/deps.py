@@ -9,12 +9,14 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from asocia.auth import accounts
 from asocia.auth.policy import ANONYMOUS, Permission, Principal, can
 from asocia.db.session import Database
 from asocia.settings import Settings
+from asocia.web import hardening
 from asocia.web.security import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -44,6 +46,7 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """A session for the request, committed when the route returns without error."""
     with get_database(request).session() as session:
+        hardening.bounded_wait(session)
         yield session
 
 
@@ -63,6 +66,11 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+def secret_or_token(request: Request) -> bool:
+    """Whether the request carries credentials (a session cookie or an API token)."""
+    return bearer_token(request) is not None or bool(request.cookies.get(SESSION_COOKIE))
+
+
 def get_principal(request: Request) -> Principal:
     """Who is asking: from an API token, else the session cookie, else anonymous.
 
@@ -74,16 +82,23 @@ def get_principal(request: Request) -> Principal:
     settings = get_settings(request)
     principal = ANONYMOUS
     token = bearer_token(request)
-    with get_database(request).session() as session:
-        if token is not None:
-            found = accounts.principal_from_token(session, token)
-            if found is None:
-                raise HTTPException(401, "invalid or revoked API token")
-            principal = found
-        elif secret := request.cookies.get(SESSION_COOKIE):
-            principal = accounts.principal_from_web_session(
-                session, secret, hours=settings.session_hours
-            )
+    try:
+        with get_database(request).session() as session:
+            # Reading who is asking must not wait for an import's write lock: the occasional
+            # refresh of the session's expiry is skipped when the database is busy.
+            hardening.bounded_wait(session, 0.1)
+            if token is not None:
+                found = accounts.principal_from_token(session, token)
+                if found is None:
+                    raise HTTPException(401, "invalid or revoked API token")
+                principal = found
+            elif secret := request.cookies.get(SESSION_COOKIE):
+                principal = accounts.principal_from_web_session(
+                    session, secret, hours=settings.session_hours
+                )
+    except OperationalError as exc:
+        if not hardening.is_busy(exc) or (principal is ANONYMOUS and secret_or_token(request)):
+            raise
     request.state.principal = principal
     request.state.via_token = token is not None
     return principal

@@ -11,7 +11,7 @@ import io
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -299,7 +299,7 @@ async def import_upload(
     session: Session = SESSION,
 ) -> Response:
     """Import the uploaded export and show its summary."""
-    data = await file.read(MAX_UPLOAD + 1)
+    data = await file.read()  # bounded by ASOCIA_MAX_UPLOAD_MB while it streamed in
     try:
         summary = _import(session, principal, data, file.filename or "export")
     except ExportError as exc:
@@ -581,8 +581,8 @@ def api_instruments(principal: Principal = PUBLIC) -> list[dict[str, Any]]:
 def api_list(
     cooperative: int | None = None,
     instrument: str | None = None,
-    limit: int = 200,
-    offset: int = 0,
+    limit: int = Query(200, ge=0, le=1000),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
     principal: Principal = VIEW,
     session: Session = SESSION,
 ) -> list[dict[str, Any]]:
@@ -767,7 +767,7 @@ async def api_import(
     session: Session = SESSION,
 ) -> dict[str, Any]:
     """Import an ODK Central or KoboToolbox export; returns the summary."""
-    data = await file.read(MAX_UPLOAD + 1)
+    data = await file.read()  # bounded by ASOCIA_MAX_UPLOAD_MB while it streamed in
     try:
         return _import(session, principal, data, file.filename or "export")
     except ExportError as exc:

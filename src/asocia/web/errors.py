@@ -27,8 +27,10 @@ TITLES = {
     404: N_("Page not found"),
     405: N_("This address does not take this kind of request"),
     409: N_("This conflicts with the current state"),
+    413: N_("The file is too large"),
     422: N_("Some values are not valid"),
     500: N_("Something went wrong"),
+    503: N_("Busy, try again"),
 }
 FORM_INVALID = N_("A field of the form is missing or not valid; go back and try again.")
 # Details of errors the pages raise, marked here so that the error page can translate them.

@@ -23,7 +23,8 @@ from asocia.monitoring import briefing, indicators, sessions, strategy
 from asocia.monitoring.labels import STATUS_LABELS, label
 from asocia.monitoring.labels import text as label_text
 from asocia.monitoring.strategy import MonitoringError
-from asocia.web.deps import SESSION, require
+from asocia.stats.cellkey import Perturbation
+from asocia.web.deps import SESSION, get_settings, require
 from asocia.web.templating import language, render
 
 router = APIRouter()
@@ -48,6 +49,13 @@ def _labels(request: Request) -> dict[str, str]:
     return {key: label(key, lang) for key in STATUS_LABELS}
 
 
+def _public_control(request: Request, principal: Principal) -> Perturbation | None:
+    """Disclosure control of computed figures for whoever may not see full statistics."""
+    if can(principal, Permission.VIEW_FULL_STATISTICS):
+        return None
+    return Perturbation.from_settings(get_settings(request))
+
+
 def _bad(exc: MonitoringError) -> HTTPException:
     return HTTPException(422, str(exc))
 
@@ -67,7 +75,7 @@ def overview(
             "strategy": strategy.strategy_view(session),
             "by_objective": strategy.progress_by(session, "objective"),
             "by_committee": strategy.progress_by(session, "committee"),
-            "panel": indicators.status_panel(session),
+            "panel": indicators.status_panel(session, control=_public_control(request, principal)),
             "labels": _labels(request),
         },
     )
@@ -83,7 +91,9 @@ def objective_page(
     if objective is None:
         raise HTTPException(404, f"objective {code} does not exist")
     actions = [a for a in strategy.list_actions(session) if a["objective"] == code]
-    panel = indicators.status_panel(session, objective=code)
+    panel = indicators.status_panel(
+        session, objective=code, control=_public_control(request, principal)
+    )
     return render(
         request,
         "monitoring/objective.html",
@@ -345,7 +355,9 @@ def indicators_page(
     """The indicator panel: baseline, target, actual, achievement and status."""
     period = request.query_params.get("period") or None
     try:
-        panel = indicators.status_panel(session, period)
+        panel = indicators.status_panel(
+            session, period, control=_public_control(request, principal)
+        )
     except MonitoringError as exc:
         raise HTTPException(400, str(exc)) from None
     return render(
@@ -378,7 +390,9 @@ def indicator_page(
         "monitoring/indicator.html",
         {
             "indicator": indicators.indicator_dict(indicator),
-            "status": indicators.indicator_status(session, indicator),
+            "status": indicators.indicator_status(
+                session, indicator, control=_public_control(request, principal)
+            ),
             "series": series,
             "series_error": series_error,
             "deflator": deflator or "",
@@ -576,11 +590,14 @@ def api_indicators(principal: Principal = PUBLIC, session: Session = SESSION) ->
 
 @api_router.get("/indicators/status")
 def api_indicator_status(
-    period: str | None = None, principal: Principal = PUBLIC, session: Session = SESSION
+    request: Request,
+    period: str | None = None,
+    principal: Principal = PUBLIC,
+    session: Session = SESSION,
 ) -> list[Any]:
     """Baseline, target, actual, achievement and status of every indicator."""
     try:
-        return indicators.status_panel(session, period)
+        return indicators.status_panel(session, period, control=_public_control(request, principal))
     except MonitoringError as exc:
         raise HTTPException(400, str(exc)) from None
 

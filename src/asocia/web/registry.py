@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
+from asocia import uploads
 from asocia.auth.policy import Permission, Principal, can
 from asocia.db.models.registry import ImportRun
 from asocia.db.session import Database
@@ -227,6 +228,7 @@ def _save_upload(settings: Settings, upload: UploadFile) -> tuple[str, Path]:
     token = secrets.token_urlsafe(12)
     folder = settings.upload_dir / "registry"
     folder.mkdir(parents=True, exist_ok=True)
+    uploads.sweep(folder)  # uploads a wizard left behind (a day old)
     path = folder / f"{token}{suffix}"
     with path.open("wb") as out:
         shutil.copyfileobj(upload.file, out)
@@ -298,6 +300,7 @@ def preview_page(
     try:
         shown = preview(path, sheet=sheet)
     except ReadError as exc:
+        uploads.discard_if_refused(path, exc)
         return render(
             request,
             "registry/import_upload.html",
@@ -787,16 +790,19 @@ def api_import(
     if path.stat().st_size > INLINE_BYTES:
 
         def work(db: Database, job_id: int, progress: Progress) -> dict[str, Any]:
-            result = _run_import(
-                db,
-                path,
-                chosen,
-                dry_run=dry_run,
-                principal=principal,
-                settings=settings,
-                progress=progress,
-                warm_statistics=True,
-            )
+            try:
+                result = _run_import(
+                    db,
+                    path,
+                    chosen,
+                    dry_run=dry_run,
+                    principal=principal,
+                    settings=settings,
+                    progress=progress,
+                    warm_statistics=True,
+                )
+            finally:
+                uploads.remove_upload(path)  # an API upload serves this one import only
             return {**result.summary(), "import_run_id": result.import_run_id}
 
         job_id = start_job(
@@ -821,6 +827,8 @@ def api_import(
         return JSONResponse({"error": str(exc)}, status_code=422)
     except ImportFailed as exc:
         return JSONResponse({"error": str(exc)}, status_code=500)
+    finally:
+        uploads.remove_upload(path)  # an API upload serves this one import only
     return JSONResponse(
         {
             **result.summary(),

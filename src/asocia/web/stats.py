@@ -3,7 +3,8 @@ builder, and JSON under ``/api/v1/stats``.
 
 Who sees what is decided once, here, from ``asocia.auth.policy``: a principal without
 ``VIEW_FULL_STATISTICS`` (anonymous visitors, field and coop users) gets every figure through
-disclosure control with ``k`` = ``settings.disclosure_k``; analysts and admins see everything.
+disclosure control (the cell key method of ``asocia.stats.cellkey``, with the parameters of
+``settings.disclosure_*``); analysts and admins see exact figures.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from asocia.auth.policy import Permission, Principal, can
 from asocia.i18n import N_
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
+from asocia.spreadsheets import safe_row
 from asocia.stats import charts, report
-from asocia.stats.crosstab import CrossTab, crosstab, to_csv
+from asocia.stats.cellkey import Perturbation
+from asocia.stats.crosstab import BELOW_K, CrossTab, crosstab, to_csv
 from asocia.stats.definitions import load_definitions
 from asocia.stats.dimensions import CROSSTAB_MEASURES, PUBLIC_DIMENSIONS
 from asocia.stats.engine import Filters, StatsEngine
@@ -65,6 +68,10 @@ def _engine(request: Request, session: Session) -> StatsEngine:
 
 def _k(request: Request) -> int:
     return get_settings(request).disclosure_k
+
+
+def _control(request: Request) -> Perturbation:
+    return Perturbation.from_settings(get_settings(request))
 
 
 def _query(filters: Filters) -> str:
@@ -153,14 +160,25 @@ def _chart_view(
             money=table.measure == "sales",
         )
     unit = "CLP" if table.measure == "sales" else ""
+    below = f"< {table.k}"
     return {
         "id": chart_id,
         "title": title,
         "spec": json.dumps(spec, ensure_ascii=False),
         "dimension": dimension_label(table.rows, lang),
         "measure": value_title,
-        "rows": [{"label": r["label"], "value": _number(r["value"], lang, unit)} for r in rows],
-        "total": _number(table.values[-1][0], lang),
+        "rows": [
+            {
+                "label": r["label"],
+                "value": below
+                if table.cell_status(i, 0) == BELOW_K
+                else _number(r["value"], lang, unit),
+            }
+            for i, r in enumerate(rows)
+        ],
+        "total": below
+        if table.cell_status(-1, 0) == BELOW_K
+        else _number(table.values[-1][0], lang),
         "csv": f"/stats/data/{chart_id}.csv{query}",
     }
 
@@ -171,8 +189,13 @@ def _table_view(
     labels = _table_labels(table, lang)
     columns = [labels[table.columns][v] for v in table.column_values] if table.columns else []
     rows = []
+    below = f"< {table.k}"
     for i, label in enumerate([*(labels[table.rows][v] for v in table.row_values), "Total"]):
-        rows.append({"label": label, "cells": [_number(v, lang) for v in table.values[i]]})
+        cells = [
+            below if table.cell_status(i, j) == BELOW_K else _number(v, lang)
+            for j, v in enumerate(table.values[i])
+        ]
+        rows.append({"label": label, "cells": cells})
     return {
         "id": table_id,
         "title": title,
@@ -244,7 +267,13 @@ def _board(request: Request, session: Session, filters: Filters, public: bool) -
     version = caching.data_version(session, uf_clp=get_settings(request).uf_clp)
     return caching.board(
         (version, filters, public, _k(request)),
-        lambda: report.dashboard(_engine(request, session), filters, public=public, k=_k(request)),
+        lambda: report.dashboard(
+            _engine(request, session),
+            filters,
+            public=public,
+            k=_k(request),
+            perturbation=_control(request),
+        ),
     )
 
 
@@ -272,6 +301,7 @@ def _dashboard_context(
     query = _query(filters)
     definitions = load_definitions()
     kpis = []
+    approximate = set() if board.concentration.exact else set(report.CONCENTRATION)
     for key in report.HEADLINE:
         ind = definitions.indicator(key)
         text = ind.text(lang)
@@ -280,7 +310,12 @@ def _dashboard_context(
                 "id": key,
                 "label": text["label"],
                 "definition": text["definition"],
-                "value": _number(board.headline[key], lang, ind.unit),
+                "value": (
+                    f"< {board.k}"
+                    if public and ind.unit == "cooperatives" and key in board.suppressed
+                    else ("≈ " if key in approximate and board.headline[key] is not None else "")
+                    + _number(board.headline[key], lang, ind.unit)
+                ),
                 "suppressed": key in board.suppressed,
             }
         )
@@ -313,6 +348,7 @@ def _dashboard_context(
         "filters": _filter_options(lang, filters),
         "public": public,
         "k": board.k,
+        "max_noise": get_settings(request).disclosure_max_noise,
         "exact_concentration": board.concentration.exact,
         "api_url": f"/api/v1/stats/dashboard{query}",
         "diagnosis": _dashboard_diagnosis(request, session, principal, filters),
@@ -342,11 +378,11 @@ def download(
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["indicator", "value", "status"])
+        approximate = set() if board.concentration.exact else set(report.CONCENTRATION)
         for key in report.HEADLINE:
             value = board.headline[key]
-            writer.writerow(
-                [key, "" if value is None else value, "suppressed" if value is None else ""]
-            )
+            status = "suppressed" if value is None else "approximate" if key in approximate else ""
+            writer.writerow(safe_row([key, "" if value is None else value, status]))
         return _csv_response(buffer.getvalue(), name)
     table = board.charts.get(name) or board.crosstabs[name]
     return _csv_response(to_csv(table, _table_labels(table, lang)), name)
@@ -388,6 +424,7 @@ def crosstab_page(
         population=population,
         public=preview,
         k=_k(request),
+        perturbation=_control(request),
     )
     query = str(request.url.query)
     return render(
@@ -425,6 +462,7 @@ def crosstab_csv(
         population=population,
         public=request.query_params.get("public") == "1",
         k=_k(request),
+        perturbation=_control(request),
     )
     return _csv_response(to_csv(table, _table_labels(table, language(request))), "crosstab")
 
@@ -446,7 +484,11 @@ def api_summary(
         key=("api-summary", version, filters, public, _k(request)),
         version=version,
         build=lambda: report.summary(
-            _engine(request, session), filters, public=public, k=_k(request)
+            _engine(request, session),
+            filters,
+            public=public,
+            k=_k(request),
+            perturbation=_control(request),
         ),
     )
 
@@ -490,6 +532,7 @@ def _dashboard_data(board: report.Dashboard) -> dict[str, Any]:
         "crosstabs": {tid: t.to_dict() for tid, t in board.crosstabs.items()},
         "lorenz": board.lorenz,
         "concentration_exact": board.concentration.exact,
+        "approximate": [] if board.concentration.exact else list(report.CONCENTRATION),
         "public": board.public,
         "k": board.k,
         "filters": board.filters.as_dict(),
@@ -512,6 +555,7 @@ def api_crosstab(
         population=population,
         public=not _full(principal),
         k=_k(request),
+        perturbation=_control(request),
     )
     return table.to_dict()
 

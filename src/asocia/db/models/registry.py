@@ -8,6 +8,7 @@ Codes for classes, statuses and types are the stable English/ASCII keys defined 
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,12 @@ def code_text(length: int) -> TypeEngine[str]:
     alphabetical order.
     """
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def new_record_key() -> int:
+    """A cooperative's record key for the cell key method of public statistics
+    (``asocia.stats.cellkey``): uniform in [0, 2³¹), from the operating system's generator."""
+    return secrets.randbelow(2**31)
 
 
 #: Columns the registry list filters on, each with a (column, name_key, id) index.
@@ -119,6 +126,9 @@ class Cooperative(Base):
     # Optimistic concurrency: every edit made through asocia.registry.editing adds one; an
     # edit based on another version is refused (migration 0007).
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # Secret random record key of the cell key method (asocia.stats.cellkey), set once when
+    # the record is written and never shown: public statistics derive their noise from it.
+    cell_key: Mapped[int | None] = mapped_column(default=new_record_key)
 
     contact: Mapped[CooperativeContact | None] = relationship(
         back_populates="cooperative", uselist=False, cascade="all, delete-orphan"

@@ -45,6 +45,15 @@ MEASURE_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("sales", Float),
     ("sales_reported", BigInteger),
     ("sales_squares", Float),
+    # Cell key method (migration 0008_stats_cell_key): sum of record keys, largest contributions.
+    ("record_keys", BigInteger),
+    ("members_max", BigInteger),
+    ("members_women_max", BigInteger),
+    ("members_men_max", BigInteger),
+    ("employees_max", BigInteger),
+    ("worker_members_max", BigInteger),
+    ("workers_max", BigInteger),
+    ("sales_max", Float),
 )
 
 

@@ -2,7 +2,7 @@
 groups
 
 Revision ID: 0010_programmes
-Revises: 0007_registry_editing
+Revises: 0008_stats_cell_key
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from asocia.db.base import UTCDateTime
 
 revision: str = "0010_programmes"
-down_revision: str | None = "0007_registry_editing"
+down_revision: str | None = "0008_stats_cell_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
