@@ -70,6 +70,7 @@ def test_coop_proposes_and_analyst_accepts(live_server: LiveServer, browser: Any
     coop_context = browser.new_context(locale="es-CL", viewport=PHONE)
     coop_page = coop_context.new_page()
     _log_in(coop_page, live_server, coop_user)
+    coop_page.get_by_test_id("nav-toggle").click()  # on a phone the menu is behind its button
     coop_page.get_by_test_id("my-cooperative").click()
     coop_page.get_by_test_id("propose-link").click()
     coop_page.wait_for_url(f"**/registry/{coop_id}/propose")
