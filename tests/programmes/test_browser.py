@@ -20,6 +20,7 @@ def _fits(page: Any) -> bool:
 def test_self_assessment_from_first_question_to_pdf(live_server: LiveServer, page: Any) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + "/")
+    page.get_by_test_id("nav-toggle").click()  # on a phone the menu is behind its button
     page.get_by_role("link", name="Programas").first.click()
     page.wait_for_url("**/programmes")
     assert _fits(page)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from asocia.auth import accounts
 from asocia.db.models import Cooperative, Job, User
 from asocia.db.models.diagnosis import Diagnosis
+from asocia.db.models.monitoring import StrategicObjective
 from asocia.db.models.registry import ImportRun
 from asocia.db.session import Database
 from tests.authz import iter_routes
@@ -27,8 +28,8 @@ ROLES = ("admin", "analyst", "field", "coop", "anonymous")
 IMPORT_ROLES = {"admin", "analyst"}
 
 # GET routes that answer files, not pages.
-FILE_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".zip")
-NOT_PAGES = {"/registry/export", "/diagnosis/xlsform", "/api/v1/docs"}
+FILE_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".zip", ".{fmt}")
+NOT_PAGES = {"/registry/export", "/diagnosis/xlsform", "/api/v1/docs", "/programmes/export"}
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -60,6 +61,10 @@ class DemoSite:
     tokens: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, int] = field(default_factory=dict)
     reports: dict[str, int] = field(default_factory=dict)
+    # Parameters of the later capabilities (programmes, monitoring, partnerships, registry
+    # editing), and the ones whose name means different things on different routes.
+    extra: dict[str, str] = field(default_factory=dict)
+    by_route: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, db: Database, upload_dir: Path, *, cooperatives: int = 120) -> DemoSite:
@@ -110,7 +115,75 @@ class DemoSite:
                 site.jobs[role] = job.id
             if role in IMPORT_ROLES:
                 site.tokens[role], site.reports[role] = site._upload(user_id=site.user_ids[role])
+        site._capabilities()
         return site
+
+    def _capabilities(self) -> None:
+        """Records of the programmes, monitoring, partnerships and registry-editing pages,
+        made through those capabilities' own functions."""
+        from datetime import date
+
+        from asocia.monitoring import defaults as monitoring_defaults
+        from asocia.monitoring import indicators, sessions, strategy
+        from asocia.partnerships import store as partnerships
+        from asocia.programmes import catalogue, feasibility
+        from asocia.registry import campaigns, proposals
+        from asocia.registry.store import Actor
+
+        admin = Actor(user_id=self.user_ids["admin"], username=self.users["admin"])
+        with self.db.session() as session:
+            catalogue.ensure_defaults(session)
+            instrument = catalogue.list_instruments(session)[0]
+            answers = {"need_shared": "2", "members": 8, "purpose": "agribusiness"}
+            result = feasibility.save(
+                session, answers, lang="es", group_name="Grupo de prueba", comuna_code=None
+            )
+            feasibility.register_group(
+                session,
+                result,
+                contact_person="Ana Pérez",
+                contact_email="ana@example.cl",
+                contact_phone="+56 9 1234 5678",
+                region_code=None,
+            )
+            monitoring_defaults.ensure_defaults(session)
+            action = strategy.create_action(
+                session, "PB-2022-23", "CRAWL1", {"title": "Acción de prueba"}, None
+            )
+            council = sessions.create_session(
+                session,
+                body=sessions.list_sessions(session)[0]["body"],
+                held_on=date(2024, 5, 6),
+                title="Sesión de prueba",
+                agenda=["Avance del plan"],
+            )
+            sessions.add_agreement(session, council.id, "Revisar el avance del plan")
+            indicator = "PAE_GRUPOS"
+            indicators.enter_value(session, indicator, "2024", "actual", value=3)
+            objective = session.scalars(
+                select(StrategicObjective.code).order_by(StrategicObjective.id)
+            ).first()
+            assert objective is not None
+            partnerships.ensure_defaults(session)
+            project = partnerships.list_projects(session)[0]["id"]
+            partnerships.link_cooperative(session, project, self.cooperative_id)
+            proposal = proposals.propose(
+                session, self.cooperative_id, {"trade_name": "Nombre propuesto"}, actor=admin
+            )
+            campaign = campaigns.create_campaign(session, "Campaña de prueba", actor=admin)
+            self.extra = {
+                "key": str(instrument.code),
+                "action_id": str(action.id),
+                "session_id": str(council.id),
+                "project_id": str(project),
+                "proposal_id": str(proposal.id),
+                "campaign_id": str(campaign.id),
+            }
+            self.by_route = {
+                "/asociarse/r/{token}": {"token": result.token},
+                "/monitoring/indicators/{code}": {"code": indicator},
+                "/monitoring/objectives/{code}": {"code": objective},
+            }
 
     def _upload(self, *, user_id: int) -> tuple[str, int]:
         """A real uploaded registry file with problems, and its validation report as a job."""
@@ -161,6 +234,7 @@ class DemoSite:
             "run_id": str(self.run_id),
             "job_id": str(self.jobs[owner]),
             "token": self.tokens[importer],
+            **self.extra,
         }
 
     def pages_for(self, app: Any, role: str) -> list[str]:
@@ -174,9 +248,10 @@ class DemoSite:
                     f"/registry/import/{self.tokens[importer]}/report/{self.reports[importer]}"
                 )
                 continue
-            missing = [name for name in PARAM.findall(path) if name not in values]
+            filled = {**values, **self.by_route.get(path, {})}
+            missing = [name for name in PARAM.findall(path) if name not in filled]
             assert not missing, f"{path}: tests/web/site_map.py cannot fill {missing}"
-            pages.append(PARAM.sub(lambda m: values[m[1]], path))
+            pages.append(PARAM.sub(lambda m, filled=filled: filled[m[1]], path))
         return pages
 
     def session_cookie(self, role: str) -> str:

@@ -34,6 +34,9 @@ SKIP = re.compile(
     re.S | re.I,
 )
 TAG = re.compile(r"<[^>]+>")
+# Proper nouns written the same in both languages: the official names of two DAES programmes
+# in the shipped catalogue ("on line" is how DAES spells them).
+PROPER_NOUNS = re.compile(r"\b(?:Diplomado on line de Cooperativas|Curso on line Asociaciones)\b")
 WORD = re.compile(r"[A-Za-zÁÉÍÓÚÑáéíóúñü]+")
 
 
@@ -42,7 +45,7 @@ def english_words(page: str) -> list[str]:
     text = SKIP.sub(" ", page)
     if 'data-testid="mapping-form"' in text:  # the first rows of the person's file: their data
         text = re.sub(r"<td>(?:(?!<select).)*?</td>", " ", text, flags=re.S)
-    text = html.unescape(TAG.sub(" ", text))
+    text = PROPER_NOUNS.sub(" ", html.unescape(TAG.sub(" ", text)))
     return sorted({w for w in WORD.findall(text) if w.lower() in ENGLISH})
 
 

@@ -69,6 +69,15 @@ def _seed() -> dict[str, Any]:
     return data
 
 
+def languages() -> dict[str, str]:
+    """The language of the seed's texts not in Spanish: organisation names (by name) and, under
+    ``""``, the seed's titles and descriptions (pages mark them with ``lang``)."""
+    data = _seed()
+    found = {o["name"]: o["lang"] for o in data["organisations"] if o.get("lang")}
+    found[""] = data.get("lang", "es")
+    return found
+
+
 def organisation(session: Session, name: str, ref: str | None = None, **extra: Any) -> Organisation:
     """The organisation with this ref (or name), created when new."""
     found = None
@@ -103,7 +112,7 @@ def _load(session: Session) -> None:
     source = data["source"]
     orgs = {}
     for o in data["organisations"]:
-        values = {k: v for k, v in o.items() if k not in ("key", "name")}
+        values = {k: v for k, v in o.items() if k not in ("key", "name", "lang")}
         orgs[o["key"]] = organisation(session, o["name"], provenance=source, **values)
     for p in data["projects"]:
         project = Project(
@@ -175,6 +184,7 @@ def project_dict(p: Project) -> dict[str, Any]:
                 "ref": x.organisation.ref,
                 "role": x.role,
                 "role_name": ROLES.get(x.role, x.role),
+                "lang": languages().get(x.organisation.name),
             }
             for x in p.participants
         ],
@@ -183,6 +193,7 @@ def project_dict(p: Project) -> dict[str, Any]:
         "national_instruments": p.national_instruments,
         "source": p.source,
         "provenance": p.provenance,
+        "lang": languages()[""] if p.source == "seed" else None,
     }
 
 

@@ -49,6 +49,7 @@ def projects_page(
             "country": country or "",
             "sector": sector or "",
             "countries": store.COUNTRIES,
+            "languages": store.languages(),
         },
     )
 
