@@ -331,6 +331,17 @@ def _runs(session: Session) -> list[UptakeRun]:
     return list(session.scalars(query))
 
 
+async def _import_uptake(
+    session: Session, principal: Principal, file: UploadFile, dry_run: bool
+) -> uptake.Report:
+    """Run an uploaded uptake file through the import, in a folder removed afterwards."""
+    suffix = Path(file.filename or "upload.csv").suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{Path(file.filename or 'upload').stem}{suffix}"
+        path.write_bytes(await file.read())
+        return uptake.import_file(session, path, username=principal.username, dry_run=dry_run)
+
+
 @router.post("/programmes/uptake")
 async def uptake_upload(
     request: Request,
@@ -340,19 +351,15 @@ async def uptake_upload(
     dry_run: bool = Form(False),
 ) -> Response:
     """Validate (and, when every row is valid and not a dry run, write) an uptake file."""
-    suffix = Path(file.filename or "upload.csv").suffix.lower() or ".csv"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{Path(file.filename or 'upload').stem}{suffix}"
-        path.write_bytes(await file.read())
-        try:
-            report = uptake.import_file(session, path, username=principal.username, dry_run=dry_run)
-        except uptake.UptakeFileError as exc:
-            return render(
-                request,
-                "programmes/uptake.html",
-                {"report": None, "error": str(exc), "runs": _runs(session)},
-                status_code=400,
-            )
+    try:
+        report = await _import_uptake(session, principal, file, dry_run)
+    except uptake.UptakeFileError as exc:
+        return render(
+            request,
+            "programmes/uptake.html",
+            {"report": None, "error": str(exc), "runs": _runs(session)},
+            status_code=400,
+        )
     return render(
         request,
         "programmes/uptake.html",
@@ -604,14 +611,10 @@ async def api_uptake_import(
     dry_run: bool = Form(False),
 ) -> JSONResponse:
     """Import a beneficiary list or Ley 19.862 transfers file; nothing written if a row fails."""
-    suffix = Path(file.filename or "upload.csv").suffix.lower() or ".csv"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{Path(file.filename or 'upload').stem}{suffix}"
-        path.write_bytes(await file.read())
-        try:
-            report = uptake.import_file(session, path, username=principal.username, dry_run=dry_run)
-        except uptake.UptakeFileError as exc:
-            raise HTTPException(400, str(exc)) from None
+    try:
+        report = await _import_uptake(session, principal, file, dry_run)
+    except uptake.UptakeFileError as exc:
+        raise HTTPException(400, str(exc)) from None
     return JSONResponse(report.as_dict(), status_code=422 if report.rejected else 200)
 
 
