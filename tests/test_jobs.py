@@ -190,3 +190,25 @@ def test_where_progress_goes(tmp_path: Path) -> None:
     assert jobs.progress_file("sqlite://") is None
     assert jobs.progress_file("sqlite:///:memory:") is None
     assert jobs.progress_file("postgresql://asocia@localhost/asocia") is None
+
+
+def test_a_job_ending_between_the_two_reads_is_not_taken_for_dead(
+    sqlite_db: Database, clock: Clock
+) -> None:
+    """A reader reads ``jobs`` (running, no progress there), then the job commits its final
+    status and deletes its side row, then the reader finds no side row: it must report the
+    final status, not "failed" for a job it thinks stopped reporting long ago."""
+    with sqlite_db.session() as session:
+        job_id = jobs.create_job(session, kind="test", params=None, user_id=None).id
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.status = "running"
+    clock.offset = jobs.STALE_AFTER + timedelta(minutes=5)
+    with sqlite_db.session() as reader:
+        assert reader.get(Job, job_id).status == "running"  # the reader's snapshot
+        with sqlite_db.session() as job_thread:  # meanwhile the job ends
+            ended = job_thread.get(Job, job_id)
+            assert ended is not None
+            ended.status, ended.result = "done", {"steps": 1}
+        status = jobs.job_status(reader, job_id)
+    assert status is not None and (status.status, status.result) == ("done", {"steps": 1})

@@ -183,6 +183,10 @@ def job_status(session: Session, job_id: int) -> JobStatus | None:
         if latest is not None:
             done, total, message = latest.done, latest.total, latest.message
             alive_at = latest.at
+        elif side is not None and (fresh := _finished_since(session, job_id)) is not None:
+            # The job ended between our read of ``jobs`` and of the side row (which it deletes
+            # once its final status is committed): that final status, not a stale "running".
+            return fresh
         elif done == 0:
             alive_at = job.started_at or job.created_at
         else:
@@ -202,6 +206,16 @@ def job_status(session: Session, job_id: int) -> JobStatus | None:
         created_at=job.created_at,
         finished_at=job.finished_at,
     )
+
+
+def _finished_since(session: Session, job_id: int) -> JobStatus | None:
+    """The job's status read afresh (a new connection, so a new snapshot), if it has ended."""
+    engine = session.get_bind().engine
+    with Session(engine) as fresh:
+        job = fresh.get(Job, job_id)
+        if job is None or job.status in ("queued", "running"):
+            return None
+        return job_status(fresh, job_id)
 
 
 # --- the side database of a SQLite file -------------------------------------------------------
