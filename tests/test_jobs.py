@@ -205,7 +205,8 @@ def test_a_job_ending_between_the_two_reads_is_not_taken_for_dead(
         job.status = "running"
     clock.offset = jobs.STALE_AFTER + timedelta(minutes=5)
     with sqlite_db.session() as reader:
-        assert reader.get(Job, job_id).status == "running"  # the reader's snapshot
+        seen = reader.get(Job, job_id)  # what job_status has read of ``jobs``: still running
+        assert seen is not None and seen.status == "running"
         with sqlite_db.session() as job_thread:  # meanwhile the job ends
             ended = job_thread.get(Job, job_id)
             assert ended is not None
