@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from asocia.db import Database
 from asocia.stats.engine import Filters, StatsEngine
-from tests.stats.conftest import AS_OF, UF
+from tests.stats.conftest import AS_OF, UF, add_cooperatives
 
 M = 1_000_000.0
 # Current population: cooperatives 1–9 (10 is dissolved, 11 merged into 1).
@@ -235,3 +235,25 @@ def test_age_is_in_completed_years(db: Database) -> None:
         with db.session() as session:
             grouped = engine(session, summary=summary).grouped(("age",), ("cooperatives",))
         assert dict((k[0], v[0]) for k, v in grouped.rows) == {"0_4": 1, "5_9": 2}
+
+
+@pytest.mark.parametrize("summary", [False, True], ids=["raw", "summary"])
+def test_a_size_class_from_the_sii_band_counts_where_there_is_no_sales_amount(
+    registry: Database, summary: bool
+) -> None:
+    """A DAES panel gives the SII's sales band, not an amount: the importer stores the size
+    class (band 10–13 → large). The structure figures count it; sales sums cannot."""
+    add_cooperatives(
+        registry,
+        [
+            dict(region_code=13, legal_class="agricola", ilo_type="producer",
+                 members_total=40, size_band="large"),
+            dict(region_code=13, legal_class="agricola", ilo_type="producer",
+                 members_total=40, size_band="micro"),
+        ],
+    )  # fmt: skip
+    with registry.session() as session:
+        v = {k: x.value for k, x in engine(session, summary=summary).indicators().items()}
+    # 2 large of 8 with sales, plus the two banded co-ops: 3 large of 10.
+    assert v["large_share"] == pytest.approx(3 / 10)
+    assert v["large_sales_share"] == pytest.approx(700 / 766)  # amounts only where known

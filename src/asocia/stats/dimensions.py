@@ -63,10 +63,18 @@ def _members_band(_ctx: StatsContext) -> ColumnElement[Any]:
     return case((C.members_total.is_(None), literal("unknown")), *whens, else_=literal("250_plus"))
 
 
+#: Size classes a cooperative without a sales amount may hold from another source: the SII's
+#: sales band (tramo de ventas) of a DAES panel, stored by the importer with its source.
+_STORED_SIZES = ("micro", "small", "medium", "large")
+
+
 def _sales_band(ctx: StatsContext) -> ColumnElement[Any]:
+    """Ley 20.416 size by annual sales in UF; without a sales amount, the stored size class
+    (from the SII's sales band), else unknown."""
     sales = sales_clp()
     whens = [(sales <= upper * ctx.uf_clp, literal(key)) for key, upper in SALES_BANDS_UF]
-    return case((sales.is_(None), literal("unknown")), *whens, else_=literal("large"))
+    stored = case((C.size_band.in_(_STORED_SIZES), C.size_band), else_=literal("unknown"))
+    return case((sales.is_(None), stored), *whens, else_=literal("large"))
 
 
 def _year(column: Any) -> ColumnElement[Any]:
