@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from asocia.registry.importer import SAVING, import_file
-from asocia.web.registry import _job_progress
+from asocia.web.registry_import import _job_progress
 from tests.conftest import Web
 from tests.registry.conftest import Files, row
 

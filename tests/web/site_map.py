@@ -190,7 +190,7 @@ class DemoSite:
         from asocia.registry.columns import Mapping
         from asocia.registry.synthetic_files import CSV_NAME, write_files
         from asocia.settings import Settings
-        from asocia.web.registry import _run_import
+        from asocia.web.registry_import import _run_import
 
         folder = self.upload_dir / "registry"
         folder.mkdir(parents=True, exist_ok=True)

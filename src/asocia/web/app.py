@@ -38,6 +38,7 @@ CAPABILITIES = (
     "core",
     "registry_edit",
     "registry_review",
+    "registry_import",
     "registry",
     "diagnosis",
     "stats",
