@@ -79,22 +79,6 @@ def check_columns(count: int, *, limit: int = MAX_COLUMNS) -> None:
         )
 
 
-def decode_text(data: bytes) -> str:
-    """Text of an uploaded CSV: UTF-8 (with or without BOM), else Windows-1252, else Latin-1.
-
-    Spreadsheets saved on Windows in Chile write Windows-1252; every byte is a Latin-1
-    character, so decoding never fails on a file a person meant as text.
-    """
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def check_xlsx(source: Path | IO[bytes]) -> None:
     """Raise :class:`ArchiveRefused` when the workbook at ``source`` passes a limit.
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from asocia.archives import ArchiveRefused, check_xlsx, decode_text
+from asocia.archives import ArchiveRefused, check_xlsx
 from asocia.diagnosis.answers import AnswerValue, normalize_answers
 from asocia.diagnosis.instrument import Instrument, QuestionKind
 from asocia.diagnosis.xlsform import (
@@ -32,6 +32,7 @@ from asocia.diagnosis.xlsform import (
     LOCATION_FIELD,
     VERSION_FIELD,
 )
+from asocia.registry.readers import detect_delimiter, detect_encoding
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 # Dates as Spanish Excel writes them when it saves a CSV again: 26-06-2025, 26/06/2025 10:15.
@@ -95,20 +96,18 @@ class ParsedExport:
 
 
 def _decode(data: bytes) -> str:
-    """UTF-16 by its byte-order mark, else as any uploaded CSV (UTF-8, else Windows-1252: a
-    Kobo CSV re-saved by Spanish Excel)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass  # a byte-order mark by chance: read it as any other text
-    return decode_text(data)
+    """The text of an uploaded CSV in the encoding the registry's reader detects (UTF-8 with or
+    without BOM, UTF-16, Windows-1252 as Spanish Excel saves a Kobo CSV, Latin-1)."""
+    encoding = detect_encoding(io.BytesIO(data))
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:  # a byte-order mark by chance, or a mixed file: every byte is
+        return data.decode("latin-1")  # a Latin-1 character
 
 
 def _read_csv(data: bytes) -> tuple[list[str], Iterator[list[object]]]:
     text = _decode(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
+    delimiter = detect_delimiter(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
     def rows() -> Iterator[list[object]]:
