@@ -155,6 +155,13 @@ def percent(fraction: float | None, digits: int = 1) -> str:
     return str(format_percent(fraction, format=pattern, locale=language()))
 
 
+def growth(fraction: float | None, digits: int = 1) -> str:
+    """A growth for people, signed: ``+80,5 %`` in Spanish, ``+80.5 %`` in English."""
+    if fraction is None:
+        return "—"
+    return ("+" if fraction >= 0 else "") + percent(fraction, digits)
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print ``message`` as one line on stderr and exit with ``code``."""
     from rich.markup import escape

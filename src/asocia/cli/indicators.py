@@ -7,7 +7,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from asocia.cli.common import _, console, fail, language, number, open_database, percent, print_json
+from asocia.cli.common import (
+    _,
+    console,
+    fail,
+    growth,
+    language,
+    number,
+    open_database,
+    percent,
+    print_json,
+)
 from asocia.monitoring import indicators
 from asocia.monitoring.labels import label
 from asocia.monitoring.strategy import MonitoringError
@@ -23,11 +33,6 @@ def _value(value: float | None) -> str:
         return ""
     decimals = f"{float(value):.3f}".rstrip("0").split(".")[1]
     return number(value, len(decimals))
-
-
-def _signed(fraction: float, digits: int) -> str:
-    """A signed growth for people: ``+80 %``."""
-    return ("+" if fraction >= 0 else "") + percent(fraction, digits)
 
 
 @app.command("list")
@@ -143,7 +148,7 @@ def series(
     if data["growth"] is not None:
         console.print(
             _("growth {growth}, CAGR {cagr}").format(
-                growth=_signed(data["growth"], 0), cagr=percent(data["cagr"])
+                growth=growth(data["growth"], 0), cagr=percent(data["cagr"])
             )
         )
     if data["real"]:
@@ -152,7 +157,7 @@ def series(
             _("real ({deflator}, prices of {base}): growth {growth}, CAGR {cagr}").format(
                 deflator=real["deflator"],
                 base=real["base"],
-                growth=_signed(real["growth"], 0),
+                growth=growth(real["growth"], 0),
                 cagr=percent(real["cagr"]),
             )
         )

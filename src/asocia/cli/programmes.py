@@ -13,11 +13,11 @@ from asocia.cli.common import (
     _,
     console,
     fail,
+    growth,
     language,
     load_settings,
     number,
     open_database,
-    percent,
     print_json,
 )
 from asocia.programmes import catalogue, coverage, exchange, matrix, recommend, uptake
@@ -33,11 +33,6 @@ uptake_app = typer.Typer(help="Uptake: who received which instrument.", no_args_
 app.add_typer(uptake_app, name="uptake")
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
-
-
-def _pct(value: float | None) -> str:
-    """A signed growth for people: ``+80,5 %`` in Spanish, ``+80.5 %`` in English."""
-    return "—" if value is None else ("+" if value >= 0 else "") + percent(value)
 
 
 @app.command("list")
@@ -213,10 +208,10 @@ def series_command(
             "budget {budget} (CAGR {budget_cagr}), beneficiaries {beneficiaries} "
             "(CAGR {beneficiaries_cagr})"
         ).format(
-            budget=_pct(data["budget_growth"]),
-            budget_cagr=_pct(data["budget_cagr"]),
-            beneficiaries=_pct(data["beneficiaries_growth"]),
-            beneficiaries_cagr=_pct(data["beneficiaries_cagr"]),
+            budget=growth(data["budget_growth"]),
+            budget_cagr=growth(data["budget_cagr"]),
+            beneficiaries=growth(data["beneficiaries_growth"]),
+            beneficiaries_cagr=growth(data["beneficiaries_cagr"]),
         )
     )
 
