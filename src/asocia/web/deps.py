@@ -17,6 +17,7 @@ from asocia.auth import accounts
 from asocia.auth.policy import ANONYMOUS, Permission, Principal, can
 from asocia.db.session import Database
 from asocia.settings import Settings
+from asocia.stats.cellkey import Perturbation
 from asocia.web import hardening
 from asocia.web.security import (
     CSRF_COOKIE,
@@ -145,6 +146,14 @@ def require(permission: Permission) -> Callable[[Request], Principal]:
 def login_window(settings: Settings) -> timedelta:
     """The window in which failed logins are counted."""
     return timedelta(minutes=settings.login_window_minutes)
+
+
+def disclosure_control(request: Request, principal: Principal) -> Perturbation | None:
+    """The statistics' disclosure control (the cell key method) for whoever may not see full
+    statistics; None for analysts, who see exact figures."""
+    if can(principal, Permission.VIEW_FULL_STATISTICS):
+        return None
+    return Perturbation.from_settings(get_settings(request))
 
 
 async def json_object(request: Request) -> dict[str, Any]:

@@ -23,8 +23,7 @@ from asocia.monitoring import briefing, indicators, sessions, strategy
 from asocia.monitoring.labels import STATUS_LABELS, label
 from asocia.monitoring.labels import text as label_text
 from asocia.monitoring.strategy import MonitoringError
-from asocia.stats.cellkey import Perturbation
-from asocia.web.deps import SESSION, get_settings, require
+from asocia.web.deps import SESSION, disclosure_control, require
 from asocia.web.templating import language, render
 
 router = APIRouter()
@@ -49,13 +48,6 @@ def _labels(request: Request) -> dict[str, str]:
     return {key: label(key, lang) for key in STATUS_LABELS}
 
 
-def _public_control(request: Request, principal: Principal) -> Perturbation | None:
-    """Disclosure control of computed figures for whoever may not see full statistics."""
-    if can(principal, Permission.VIEW_FULL_STATISTICS):
-        return None
-    return Perturbation.from_settings(get_settings(request))
-
-
 def _bad(exc: MonitoringError) -> HTTPException:
     return HTTPException(422, str(exc))
 
@@ -75,7 +67,9 @@ def overview(
             "strategy": strategy.strategy_view(session),
             "by_objective": strategy.progress_by(session, "objective"),
             "by_committee": strategy.progress_by(session, "committee"),
-            "panel": indicators.status_panel(session, control=_public_control(request, principal)),
+            "panel": indicators.status_panel(
+                session, control=disclosure_control(request, principal)
+            ),
             "labels": _labels(request),
         },
     )
@@ -92,7 +86,7 @@ def objective_page(
         raise HTTPException(404, f"objective {code} does not exist")
     actions = [a for a in strategy.list_actions(session) if a["objective"] == code]
     panel = indicators.status_panel(
-        session, objective=code, control=_public_control(request, principal)
+        session, objective=code, control=disclosure_control(request, principal)
     )
     return render(
         request,
@@ -356,7 +350,7 @@ def indicators_page(
     period = request.query_params.get("period") or None
     try:
         panel = indicators.status_panel(
-            session, period, control=_public_control(request, principal)
+            session, period, control=disclosure_control(request, principal)
         )
     except MonitoringError as exc:
         raise HTTPException(400, str(exc)) from None
@@ -391,7 +385,7 @@ def indicator_page(
         {
             "indicator": indicators.indicator_dict(indicator),
             "status": indicators.indicator_status(
-                session, indicator, control=_public_control(request, principal)
+                session, indicator, control=disclosure_control(request, principal)
             ),
             "series": series,
             "series_error": series_error,
@@ -597,7 +591,9 @@ def api_indicator_status(
 ) -> list[Any]:
     """Baseline, target, actual, achievement and status of every indicator."""
     try:
-        return indicators.status_panel(session, period, control=_public_control(request, principal))
+        return indicators.status_panel(
+            session, period, control=disclosure_control(request, principal)
+        )
     except MonitoringError as exc:
         raise HTTPException(400, str(exc)) from None
 

@@ -24,8 +24,7 @@ from asocia.programmes.rules import category_label, describe
 from asocia.programmes.series import series_of
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
-from asocia.stats.cellkey import Perturbation
-from asocia.web.deps import SESSION, get_settings, json_object, require
+from asocia.web.deps import SESSION, disclosure_control, json_object, require
 from asocia.web.templating import environment, language, render
 
 router = APIRouter()
@@ -36,13 +35,6 @@ EDIT = Depends(require(Permission.EDIT_PROGRAMMES))
 VIEW = Depends(require(Permission.VIEW_REGISTRY))
 BROWSE = Depends(require(Permission.BROWSE_REGISTRY))
 IMPORT = Depends(require(Permission.IMPORT_DATA))
-
-
-def _public_control(request: Request, principal: Principal) -> Perturbation | None:
-    """The statistics' disclosure control for the public; None for analysts (exact figures)."""
-    if can(principal, Permission.VIEW_FULL_STATISTICS):
-        return None
-    return Perturbation.from_settings(get_settings(request))
 
 
 def _instrument_view(data: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -215,7 +207,7 @@ def coverage_page(
     request: Request, principal: Principal = PUBLIC, session: Session = SESSION
 ) -> Response:
     """Coverage of cooperatives by the instruments and the targeting gap (disclosure control)."""
-    data = coverage.coverage(session, control=_public_control(request, principal))
+    data = coverage.coverage(session, control=disclosure_control(request, principal))
     lang = language(request)
     names: dict[str, Callable[[Any], str]] = {
         "region_code": lambda v: (
@@ -567,7 +559,7 @@ def api_coverage(
     """Coverage and targeting gap (suppressed below k unless full statistics are allowed)."""
     years = int(request.query_params.get("years") or coverage.DEFAULT_YEARS)
     return JSONResponse(
-        coverage.coverage(session, years=years, control=_public_control(request, principal))
+        coverage.coverage(session, years=years, control=disclosure_control(request, principal))
     )
 
 
