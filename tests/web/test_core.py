@@ -269,3 +269,17 @@ def test_every_route_commits_before_it_answers(web: Web) -> None:
                 late.append(route.path)
             stack.extend(dependency.dependencies)
     assert not late, f"routes whose session commits after the response: {sorted(set(late))}"
+
+
+def test_back_with_error_keeps_the_whole_message() -> None:
+    """A form's error travels in the query string encoded: '&' and '#' in it would otherwise cut
+    the message (or start a fragment) on the page it returns to."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from asocia.web.deps import back_with_error
+
+    response = back_with_error("/monitoring/actions/3", "código A&B #1 ya existe")
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/monitoring/actions/3" and not location.fragment
+    assert parse_qs(location.query) == {"error": ["código A&B #1 ya existe"]}

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -154,6 +156,12 @@ def disclosure_control(request: Request, principal: Principal) -> Perturbation |
     if can(principal, Permission.VIEW_FULL_STATISTICS):
         return None
     return Perturbation.from_settings(get_settings(request))
+
+
+def back_with_error(path: str, error: object) -> RedirectResponse:
+    """303 back to ``path`` with ``error`` in its query string (encoded: a message holds spaces,
+    ``&`` or ``#``), for the page to show."""
+    return RedirectResponse(f"{path}?{urlencode({'error': str(error)})}", status_code=303)
 
 
 async def json_object(request: Request) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from asocia.monitoring import briefing, indicators, sessions, strategy
 from asocia.monitoring.labels import STATUS_LABELS, label
 from asocia.monitoring.labels import text as label_text
 from asocia.monitoring.strategy import MonitoringError
-from asocia.web.deps import SESSION, disclosure_control, require
+from asocia.web.deps import SESSION, back_with_error, disclosure_control, require
 from asocia.web.templating import language, render
 
 router = APIRouter()
@@ -139,7 +139,7 @@ def action_create(
     try:
         action = strategy.create_action(session, plan, code, values, principal.username)
     except MonitoringError as exc:
-        return RedirectResponse(f"/monitoring/actions?error={exc}", status_code=303)
+        return back_with_error("/monitoring/actions", exc)
     return RedirectResponse(f"/monitoring/actions/{action.id}", status_code=303)
 
 
@@ -184,7 +184,7 @@ def action_update(
     try:
         strategy.update_action(session, action_id, values, principal.username)
     except MonitoringError as exc:
-        return RedirectResponse(f"/monitoring/actions/{action_id}?error={exc}", status_code=303)
+        return back_with_error(f"/monitoring/actions/{action_id}", exc)
     return RedirectResponse(f"/monitoring/actions/{action_id}", status_code=303)
 
 
@@ -223,7 +223,7 @@ def session_create(
             minutes=minutes.strip() or None,
         )  # fmt: skip
     except MonitoringError as exc:
-        return RedirectResponse(f"/monitoring/sessions?error={exc}", status_code=303)
+        return back_with_error("/monitoring/sessions", exc)
     return RedirectResponse(f"/monitoring/sessions/{new.id}", status_code=303)
 
 
@@ -269,7 +269,7 @@ def agreement_create(
             session, session_id, text, responsible=responsible, due_on=due, action_id=action
         )
     except (MonitoringError, ValueError) as exc:
-        return RedirectResponse(f"/monitoring/sessions/{session_id}?error={exc}", status_code=303)
+        return back_with_error(f"/monitoring/sessions/{session_id}", exc)
     return RedirectResponse(f"/monitoring/sessions/{session_id}", status_code=303)
 
 
@@ -286,7 +286,7 @@ def agreement_status(
     try:
         sessions.set_agreement_status(session, agreement_id, status)
     except MonitoringError as exc:
-        return RedirectResponse(f"/monitoring/sessions/{back}?error={exc}", status_code=303)
+        return back_with_error(f"/monitoring/sessions/{back}", exc)
     return RedirectResponse(f"/monitoring/sessions/{back}", status_code=303)
 
 
@@ -421,7 +421,7 @@ def value_enter(
             comment=comment, user=principal.username,
         )  # fmt: skip
     except MonitoringError as exc:
-        return RedirectResponse(f"/monitoring/indicators/{code}?error={exc}", status_code=303)
+        return back_with_error(f"/monitoring/indicators/{code}", exc)
     return RedirectResponse(f"/monitoring/indicators/{code}", status_code=303)
 
 
@@ -455,7 +455,7 @@ def value_transition(
     try:
         _transition(session, principal, value_id, action, comment or None)
     except MonitoringError as exc:
-        return RedirectResponse(f"/monitoring/indicators/{code}?error={exc}", status_code=303)
+        return back_with_error(f"/monitoring/indicators/{code}", exc)
     return RedirectResponse(f"/monitoring/indicators/{code}", status_code=303)
 
 

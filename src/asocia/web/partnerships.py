@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from asocia.auth.policy import Permission, Principal
 from asocia.partnerships import iati, store
 from asocia.partnerships.store import PartnershipError
-from asocia.web.deps import SESSION, require
+from asocia.web.deps import SESSION, back_with_error, require
 from asocia.web.templating import render
 
 router = APIRouter()
@@ -86,7 +86,7 @@ def project_link(
     try:
         store.link_cooperative(session, project_id, cooperative_id)
     except PartnershipError as exc:
-        return RedirectResponse(f"/partnerships/projects/{project_id}?error={exc}", status_code=303)
+        return back_with_error(f"/partnerships/projects/{project_id}", exc)
     return RedirectResponse(f"/partnerships/projects/{project_id}", status_code=303)
 
 
