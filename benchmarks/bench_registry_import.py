@@ -249,7 +249,12 @@ def main() -> None:
         path = cache / CSV_NAME
         if not path.exists():
             print(f"writing {args.rows:,} rows to {path} ...", flush=True)
-            write_files(args.rows, cache, args.seed, formats=["csv"])
+            # Written aside and renamed: an interrupted run leaves no partial file to reuse.
+            partial = cache.with_name(cache.name + f".partial-{os.getpid()}")
+            write_files(args.rows, partial, args.seed, formats=["csv"])
+            cache.mkdir(exist_ok=True)
+            (partial / CSV_NAME).rename(path)
+            shutil.rmtree(partial, ignore_errors=True)
     size_mb = path.stat().st_size / 1e6
     print(f"file: {path} ({size_mb:,.0f} MB); {args.rounds} interleaved round(s)", flush=True)
     scratch = None if args.no_postgres else Scratch()

@@ -95,9 +95,7 @@ def _csv(f: IO[str], names: list[str], records: Iterator[dict[str, Any]]) -> int
     writer.writerow(safe_row(names))
     count = 0
     for record in records:
-        writer.writerow(
-            safe_row("" if record.get(n) is None else _plain(record[n]) for n in names)
-        )
+        writer.writerow(safe_row("" if record.get(n) is None else _plain(record[n]) for n in names))
         count += 1
     return count
 

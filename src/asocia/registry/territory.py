@@ -53,6 +53,15 @@ class Region:
     name: str
 
 
+#: How many comuna names, by shared letter pairs, difflib compares an unknown comuna with.
+_SHORTLIST = 40
+
+
+def _pairs(text: str) -> set[str]:
+    """The letter pairs of ``text`` (its bigrams), for a quick likeness."""
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
 class Territory:
     """Lookups over all comunas and regions, by code or by name."""
 
@@ -60,6 +69,7 @@ class Territory:
         self.comunas: dict[int, Comuna] = {c.code: c for c in comunas}
         self.regions: dict[int, Region] = {}
         self._comuna_names: dict[str, Comuna] = {}
+        self._pairs: list[tuple[str, set[str]]] | None = None
         self._region_names: dict[str, Region] = {}
         for c in comunas:
             self.regions.setdefault(c.region_code, Region(c.region_code, c.region_name))
@@ -108,8 +118,27 @@ class Territory:
         return found
 
     def suggest_comuna(self, value: str) -> str | None:
-        """The name of the comuna closest to an unknown ``value`` ("did you mean"), if any."""
-        close = difflib.get_close_matches(fold(value), list(self._comuna_names), n=1, cutoff=0.75)
+        """The name of the comuna closest to an unknown ``value`` ("did you mean"), if any.
+
+        difflib's ratio decides, but only among the few names sharing the most letter pairs
+        with ``value``: a million-row file may hold thousands of distinct misspellings, and
+        comparing each with every comuna in pure Python cost seconds.
+        """
+        folded = fold(value)
+        pairs = _pairs(folded)
+        if not pairs:
+            return None
+        if self._pairs is None:
+            self._pairs = [(name, _pairs(name)) for name in self._comuna_names]
+        scored = sorted(
+            (
+                (len(pairs & theirs) / (len(pairs) + len(theirs)), name)
+                for name, theirs in self._pairs
+            ),
+            reverse=True,
+        )
+        shortlist = [name for score, name in scored[:_SHORTLIST] if score > 0]
+        close = difflib.get_close_matches(folded, shortlist, n=1, cutoff=0.75)
         return self._comuna_names[close[0]].name if close else None
 
     def region(self, value: str | int) -> Region | None:

@@ -398,6 +398,12 @@ class BatchValidator:
                                 failures[raw] = reason
                         out[i] = None
                         problem(i, header, raw, reason, outcome)
+            elif convert is parsers.parse_text and set(map(type, column)) <= {str}:
+                # Text as CSV gives it: C-level strip over the column; slice only long cells.
+                stripped = list(map(str.strip, column))
+                if n and max(map(len, stripped)) > 300:
+                    stripped = [s[:300] for s in stripped]
+                out = [s or None for s in stripped]
             elif convert is parsers.parse_text:
                 out = [
                     (v.strip()[:300] or None)

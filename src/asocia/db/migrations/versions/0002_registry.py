@@ -40,7 +40,12 @@ REPLACED_INDEXES = {
     "ix_cooperatives_comuna_code": ["comuna_code"],
 }
 LIST_FILTERS = (
-    "region_code", "comuna_code", "legal_class", "ilo_type", "rural_class", "legal_status",
+    "region_code",
+    "comuna_code",
+    "legal_class",
+    "ilo_type",
+    "rural_class",
+    "legal_status",
     "size_band",
 )
 
@@ -50,7 +55,10 @@ def upgrade() -> None:
         op.drop_index(name, table_name="cooperatives")
     op.drop_index("ix_cooperatives_merged_into_id", table_name="cooperatives")
     op.create_index(
-        "ix_cooperatives_merged_into_id", "cooperatives", ["merged_into_id"], unique=False,
+        "ix_cooperatives_merged_into_id",
+        "cooperatives",
+        ["merged_into_id"],
+        unique=False,
         sqlite_where=sa.text("merged_into_id IS NOT NULL"),
         postgresql_where=sa.text("merged_into_id IS NOT NULL"),
     )
@@ -58,7 +66,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("size_band", sa.String(length=10), nullable=True))
     for column in LIST_FILTERS:
         op.create_index(
-            f"ix_cooperatives_{column}_name", "cooperatives", [column, "name_key", "id"],
+            f"ix_cooperatives_{column}_name",
+            "cooperatives",
+            [column, "name_key", "id"],
             unique=False,
         )
 
@@ -82,7 +92,9 @@ def upgrade() -> None:
         sa.Column("columns", JSON, nullable=True),
         sa.Column("message", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_registry_import_runs_user_id_users"),
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_registry_import_runs_user_id_users"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_import_runs")),
@@ -97,15 +109,18 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("outcome", sa.String(length=10), nullable=False),
         sa.ForeignKeyConstraint(
-            ["import_run_id"], ["registry_import_runs.id"],
+            ["import_run_id"],
+            ["registry_import_runs.id"],
             name=op.f("fk_registry_import_problems_import_run_id_registry_import_runs"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_import_problems")),
     )
     op.create_index(
-        "ix_registry_import_problems_run_line", "registry_import_problems",
-        ["import_run_id", "line"], unique=False,
+        "ix_registry_import_problems_run_line",
+        "registry_import_problems",
+        ["import_run_id", "line"],
+        unique=False,
     )
     op.create_table(
         "registry_changes",
@@ -121,26 +136,35 @@ def upgrade() -> None:
         sa.Column("new_value", sa.Text(), nullable=True),
         sa.Column("personal", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["cooperative_id"], ["cooperatives.id"],
-            name=op.f("fk_registry_changes_cooperative_id_cooperatives"), ondelete="CASCADE",
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_registry_changes_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["import_run_id"], ["registry_import_runs.id"],
+            ["import_run_id"],
+            ["registry_import_runs.id"],
             name=op.f("fk_registry_changes_import_run_id_registry_import_runs"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_registry_changes_user_id_users"),
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_registry_changes_user_id_users"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_changes")),
     )
     op.create_index(
-        "ix_registry_changes_coop_at", "registry_changes", ["cooperative_id", "changed_at"],
+        "ix_registry_changes_coop_at",
+        "registry_changes",
+        ["cooperative_id", "changed_at"],
         unique=False,
     )
     op.create_index(
-        op.f("ix_registry_changes_import_run_id"), "registry_changes", ["import_run_id"],
+        op.f("ix_registry_changes_import_run_id"),
+        "registry_changes",
+        ["import_run_id"],
         unique=False,
     )
     op.create_table(
@@ -153,17 +177,21 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("username", sa.String(length=150), nullable=True),
         sa.ForeignKeyConstraint(
-            ["first_id"], ["cooperatives.id"],
+            ["first_id"],
+            ["cooperatives.id"],
             name=op.f("fk_registry_duplicate_decisions_first_id_cooperatives"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["second_id"], ["cooperatives.id"],
+            ["second_id"],
+            ["cooperatives.id"],
             name=op.f("fk_registry_duplicate_decisions_second_id_cooperatives"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_registry_duplicate_decisions_user_id_users"),
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_registry_duplicate_decisions_user_id_users"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_duplicate_decisions")),
