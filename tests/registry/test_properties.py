@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cl import rut as stdnum_rut
 
+from asocia.registry.names import name_key, name_keys
 from asocia.registry.parsers import ValueProblem, parse_date, parse_int, parse_number
 from asocia.registry.taxid import (
     InvalidTaxId,
@@ -119,3 +120,14 @@ def test_every_date_reads_back_in_every_office_format(day: date) -> None:
 def test_words_are_never_numbers(text: str) -> None:
     with pytest.raises(ValueProblem):
         parse_number(text)
+
+
+@given(st.lists(st.one_of(st.none(), st.text())))
+def test_folding_a_column_at_once_gives_each_name_its_own_key(names: list[str | None]) -> None:
+    # The import folds a batch's names in one pass over the joined text (names.name_keys).
+    assert name_keys(names) == [None if n is None else name_key(n) for n in names]
+
+
+def test_column_folding_keeps_accents_case_and_punctuation_rules() -> None:
+    names = ["Cooperativa Agrícola ÑUBLE Ltda.", None, "Straße — Coop", "", "  ¡Unión!  "]
+    assert name_keys(names) == ["cooperativa agricola nuble ltda", None, "strasse coop", "", "union"]

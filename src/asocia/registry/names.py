@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_WORD_OR_NUL = re.compile(r"[^0-9a-z\x00]+")
 # Legal-form words that say nothing about which cooperative it is.
 _FORM_WORDS = re.compile(
     r"\b(cooperativa|cooperativas|coop|ltda|limitada|de|del|la|las|los|el|y|e|cia|sa|ag)\b"
@@ -32,6 +33,25 @@ def name_key(legal_name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", legal_name.casefold())
     ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
     return _NON_WORD.sub(" ", ascii_only).strip()[:300]
+
+
+def name_keys(legal_names: list[str | None]) -> list[str | None]:
+    """:func:`name_key` of each name (None stays None), folding the whole column at once.
+
+    The names are joined with NUL (which no cell holds) and folded in three C-level passes
+    over the joined text, instead of three calls per name: casefolding, the compatibility
+    decomposition and the ASCII filter all work character by character, so the result is the
+    same name by name.
+    """
+    present = [n for n in legal_names if n is not None]
+    joined = "\x00".join(present)
+    if joined.count("\x00") != len(present) - 1:  # a NUL inside a name, or no name at all
+        return [None if n is None else name_key(n) for n in legal_names]
+    folded = joined.casefold()
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode("ascii")
+    keys = iter(k.strip()[:300] for k in _NON_WORD_OR_NUL.sub(" ", folded).split("\x00"))
+    return [None if n is None else next(keys) for n in legal_names]
 
 
 def match_key(legal_name: str) -> str:

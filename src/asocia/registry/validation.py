@@ -29,7 +29,7 @@ from typing import Any
 
 from asocia.registry import parsers
 from asocia.registry.columns import FIELDS, ColumnMap, Mapping, header_aliases
-from asocia.registry.names import fold, name_key
+from asocia.registry.names import fold, name_keys
 from asocia.registry.parsers import parse_chilean_int
 from asocia.registry.rubros import RubroMap, daes_rubros
 from asocia.registry.taxid import InvalidTaxId, canonical_tax_id, fast_rut
@@ -564,7 +564,7 @@ class BatchValidator:
     ) -> None:
         values, n = batch.values, len(batch.lines)
         names = values.get("legal_name") or [None] * n
-        values["name_key"] = [name_key(v) if v is not None else None for v in names]
+        values["name_key"] = name_keys(names)
         kinds = values.get("organisation_type")
         if kinds is not None:
             # An empty cell is the default type, as when the file has no such column (the
