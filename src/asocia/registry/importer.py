@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
+from itertools import compress, islice
 from pathlib import Path
 from typing import Any
 
@@ -346,25 +346,13 @@ def _run(
     result.timings["writing"] = writing
 
 
-_CHECK_DIGITS = {d: i for i, d in enumerate("0123456789K")}
-
-
-def _compact(value: str) -> int | str:
-    """An integer for ``"76086428-5"`` or ``"1000"`` (small, quick to compare), else the text."""
-    if value.isdigit() and len(value) < 17:
-        return int(value) * 16 + 15
-    body, dash, check = value.rpartition("-")
-    if dash and body.isdigit() and len(body) < 17 and check in _CHECK_DIGITS:
-        return int(body) * 16 + _CHECK_DIGITS[check]
-    return value
-
-
 class SeenKeys:
     """Keys already used in the file (tax ids, registry numbers) with the line of first use.
 
-    Kept in an in-memory SQLite table rather than Python dicts: a million rows' keys take about
-    60 MB there and over 200 MB as dicts, and this is the only state that grows with the file.
-    Keys of the file's default country are stored compactly; others carry their country.
+    Kept in an in-memory SQLite table rather than Python dicts: a million rows' keys take
+    tens of megabytes there and over 200 MB as dicts, and this is the only state that grows
+    with the file. Keys of the file's default country are stored as given (canonical tax ids,
+    registry numbers), others with their country in front.
     """
 
     _CHUNK = 10_000
@@ -375,15 +363,19 @@ class SeenKeys:
         for kind in ("tax", "reg"):
             self.db.execute(f"CREATE TABLE {kind} (key PRIMARY KEY, line INTEGER) WITHOUT ROWID")
 
-    def key(self, country: str, value: str) -> int | str:
-        """The stored form of ``value`` of ``country``."""
-        if country == self.default_country:
-            return _compact(value)
-        return f"{country}:{value}"
+    def keys(self, countries: list[str], values: list[str | None]) -> list[str | None]:
+        """The stored form of each of ``values`` (None stays None), of its row's country."""
+        if set(countries) <= {self.default_country}:
+            return values
+        default = self.default_country
+        return [
+            v if v is None or c == default else f"{c}:{v}"
+            for c, v in zip(countries, values, strict=True)
+        ]
 
-    def first_lines(self, kind: str, keys: list[int | str]) -> dict[int | str, int]:
+    def first_lines(self, kind: str, keys: list[str]) -> dict[str, int]:
         """The keys among ``keys`` already seen, with their first line."""
-        found: dict[int | str, int] = {}
+        found: dict[str, int] = {}
         for start in range(0, len(keys), self._CHUNK):
             chunk = keys[start : start + self._CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -392,31 +384,30 @@ class SeenKeys:
             )
         return found
 
-    def add(self, kind: str, pairs: list[tuple[int | str, int]]) -> None:
+    def add(self, kind: str, pairs: list[tuple[str, int]]) -> None:
         """Remember new keys with their line."""
         self.db.executemany(f"INSERT INTO {kind} VALUES (?, ?)", pairs)
 
 
 def _reject_repeated_keys(batch: Batch, validator: BatchValidator, seen: SeenKeys) -> None:
     values, keep, lines = batch.values, batch.keep, batch.lines
+    n = len(lines)
     countries = values["country"]
-    taxes = values.get("tax_id") or [None] * len(lines)
-    registries = values.get("registry_number") or [None] * len(lines)
-    key = seen.key
-    rows = [
-        (i, None if t is None else key(c, t), None if r is None else key(c, r), t, r)
-        for i, (c, t, r) in enumerate(zip(countries, taxes, registries, strict=True))
-        if keep[i]
-    ]
-    known_tax = seen.first_lines("tax", [row[1] for row in rows if row[1] is not None])
-    known_reg = seen.first_lines("reg", [row[2] for row in rows if row[2] is not None])
-    here_tax: dict[int | str, int] = {}
-    here_reg: dict[int | str, int] = {}
-    for i, tax_key, registry_key, tax, registry in rows:
+    taxes = values.get("tax_id") or [None] * n
+    registries = values.get("registry_number") or [None] * n
+    tax_keys = seen.keys(countries, taxes)
+    registry_keys = seen.keys(countries, registries)
+    kept = list(compress(range(n), keep))
+    known_tax = seen.first_lines("tax", [k for k in map(tax_keys.__getitem__, kept) if k])
+    known_reg = seen.first_lines("reg", [k for k in map(registry_keys.__getitem__, kept) if k])
+    here_tax: dict[str, int] = {}
+    here_reg: dict[str, int] = {}
+    for i in kept:
+        tax_key, registry_key = tax_keys[i], registry_keys[i]
         first = column = value = None
         if tax_key is not None:
             first = known_tax.get(tax_key) or here_tax.get(tax_key)
-            column, value = "tax_id", tax
+            column, value = "tax_id", taxes[i]
             if (
                 first is not None
                 and registry_key is not None
@@ -425,12 +416,12 @@ def _reject_repeated_keys(batch: Batch, validator: BatchValidator, seen: SeenKey
             ):
                 # The same tax id on a row with another registry number: two co-ops, one of
                 # them with a wrong tax id. Keep this one under its registry number.
-                _drop_tax_id(batch, validator, i, tax, first)
+                _drop_tax_id(batch, validator, i, taxes[i], first)
                 tax_key = None
                 first = None
         if first is None and registry_key is not None:
             first = known_reg.get(registry_key) or here_reg.get(registry_key)
-            column, value = "registry_number", registry
+            column, value = "registry_number", registries[i]
         if first is not None:
             batch.reject(
                 i,

@@ -20,7 +20,9 @@ Rules, and what happens to the row:
 
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -313,7 +315,11 @@ class BatchValidator:
         self._comuna_parts = {
             code: (c.province_code, c.region_code, c.rural_class) for code, c in comunas.items()
         }
-        self._bands = [(b, None if m is None else m * uf_clp) for b, m in size_band_limits()]
+        # The size band of a sales amount: the first band whose upper limit (in pesos) it does
+        # not exceed; the last band has none.
+        bands = size_band_limits()
+        self._band_names = [b for b, _ in bands]
+        self._band_limits = [math.inf if m is None else m * uf_clp for _, m in bands]
 
     def header(self, name: str) -> str:
         """The header of the column that fills field ``name`` (the field name if none does)."""
@@ -601,7 +607,7 @@ class BatchValidator:
             values["region_code"] = regions
         classes = values.get("legal_class")
         if classes is not None:
-            defaults = [default_ilo_type(c) for c in classes]
+            defaults = _per_distinct(default_ilo_type, classes)
             given = values.get("ilo_type")
             if given is None:
                 values["ilo_type"] = defaults
@@ -613,7 +619,7 @@ class BatchValidator:
                     g if g is not None else d for g, d in zip(given, defaults, strict=True)
                 ]
             if "isic_section" not in values:
-                values["isic_section"] = [default_isic_section(c) for c in classes]
+                values["isic_section"] = _per_distinct(default_isic_section, classes)
         elif "ilo_type" in values:
             values["ilo_type_overridden"] = [g is not None for g in values["ilo_type"]]
         sales = values.get("sales_amount")
@@ -626,9 +632,9 @@ class BatchValidator:
                     for s, c in zip(sales, countries, strict=True)
                 ]
                 values["sales_currency"] = currency
-            bands = self._bands
+            names, limits = self._band_names, self._band_limits
             values["size_band"] = [
-                _band(s, bands) if s is not None and cur == "CLP" else None
+                names[bisect_left(limits, s)] if s is not None and cur == "CLP" else None
                 for s, cur in zip(sales, currency, strict=True)
             ]
         sii_bands = values.pop("sii_sales_band", None)
@@ -694,8 +700,7 @@ class BatchValidator:
         ]
 
 
-def _band(sales: float, bands: list[tuple[str, float | None]]) -> str:
-    for band, limit in bands:
-        if limit is None or sales <= limit:
-            return band
-    raise AssertionError("the last size band has no limit")
+def _per_distinct(function: Callable[[Any], Any], column: list[Any]) -> list[Any]:
+    """``function`` of each value of ``column``, called once per distinct value."""
+    table = {value: function(value) for value in set(column)}
+    return list(map(table.__getitem__, column))
