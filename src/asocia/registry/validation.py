@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from asocia.registry import parsers
@@ -329,22 +330,22 @@ class BatchValidator:
     def validate(self, rows: Sequence[tuple[int, Sequence[Any] | None]]) -> Batch:
         """Validate a batch of ``(line, cells)`` rows."""
         width = self.width
-        lines = [line for line, _ in rows]
+        lines = list(map(itemgetter(0), rows))
         n = len(lines)
         keep = [True] * n
         flagged = [False] * n
         problems: list[Problem] = []
-        empty = ("",) * width
-        padded: list[Sequence[Any]] = []
-        for i, (line, cells) in enumerate(rows):
-            if cells is None:
-                problems.append(Problem(line, None, None, "not a JSON object", REJECTED))
-                keep[i] = False
-                padded.append(empty)
-            elif len(cells) == width:
-                padded.append(cells)
-            else:
-                padded.append((list(cells) + [""] * width)[:width])
+        padded: list[Sequence[Any]] = list(map(itemgetter(1), rows))
+        if n and (None in padded or set(map(len, padded)) != {width}):
+            # Rows of another width (or JSON lines that are not objects): padded or cut.
+            empty = ("",) * width
+            for i, (line, cells) in enumerate(rows):
+                if cells is None:
+                    problems.append(Problem(line, None, None, "not a JSON object", REJECTED))
+                    keep[i] = False
+                    padded[i] = empty
+                elif len(cells) != width:
+                    padded[i] = (list(cells) + [""] * width)[:width]
         transposed = list(zip(*padded, strict=True)) if n else [()] * width
         values: dict[str, list[Any]] = {}
         extras: dict[int, dict[str, Any]] = {}
