@@ -95,7 +95,7 @@ def test_two_regions_do_not_send_sqlite_to_the_legal_status_index(sqlite_db: Dat
             str(row[-1])
             for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
         )
-    assert "ix_cooperatives_legal_status_name" not in plan
+    assert "ix_cooperatives_legal_status" not in plan
     assert "ix_cooperatives_region_code_name" in plan, plan
 
 
