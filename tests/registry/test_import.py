@@ -194,6 +194,36 @@ def test_changed_value_records_history_and_keeps_the_old_value(db: Database, fil
         assert s.get(CooperativeContact, coop.id).email == "nuevo@launion.cl"  # type: ignore[union-attr]
 
 
+def test_reimport_compares_dates_and_sees_what_was_edited_since(db: Database, files: Files) -> None:
+    # A re-import compares each row at once with the stored co-op (dates as ISO text on both
+    # engines): the same row is unchanged, a new date is a change with both dates in history,
+    # and a value edited in asocia since the last import differs from the file again.
+    run(db, files.csv([row(), row(rut="65.000.012-9", name="Dos")], name="v1.csv"))
+    with db.session() as s:
+        dos = s.execute(select(Cooperative).where(Cooperative.name_key == "dos")).scalar_one()
+        dos.members_total = 7  # edited by hand since the import
+        s.commit()
+    second = run(
+        db,
+        files.csv([row(constituted="06-03-1999"), row(rut="65.000.012-9", name="Dos")]),
+    )
+    assert (second.updated, second.unchanged) == (2, 0)
+    third = run(
+        db,
+        files.csv([row(constituted="06-03-1999"), row(rut="65.000.012-9", name="Dos")]),
+    )
+    assert (third.updated, third.unchanged) == (0, 2)
+    with db.session() as s:
+        changes = {
+            (c.field, c.old_value, c.new_value)
+            for c in s.execute(select(CooperativeChange)).scalars()
+        }
+        assert changes == {
+            ("constituted_on", "1999-03-05", "1999-03-06"),
+            ("members_total", "7", "1234"),
+        }
+
+
 def test_many_changes_in_one_batch_each_leave_their_history(db: Database, files: Files) -> None:
     # Updates of a batch are written together, grouped by the columns they change: each
     # cooperative still gets exactly its own values, contacts and history entries.

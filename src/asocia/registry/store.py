@@ -17,7 +17,18 @@ from datetime import date
 from itertools import repeat
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, Update, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from asocia.db.base import utcnow
@@ -66,8 +77,11 @@ POSTGRES_INDEX_MEMORY = "256MB"
 _DEFAULTS = {"organisation_type": "cooperativa", "ilo_type_overridden": False}
 # What an import compares an incoming row with: the facts and the contacts, without the
 # timestamps (converting two datetimes per row cost more than the lookup itself).
+# Dates come back as ISO text, the form imports carry them in, on both engines: no conversion
+# per value, and a row read back compares equal with the same row read from the file.
 _CURRENT = select(
-    COOPS.c.id, COOPS.c.merged_into_id, *(COOPS.c[c] for c in COLUMNS),
+    COOPS.c.id, COOPS.c.merged_into_id,
+    *(sql_cast(COOPS.c[c], String).label(c) if c in _DATE_COLUMNS else COOPS.c[c] for c in COLUMNS),
     *(CONTACTS.c[c] for c in CONTACT_FIELDS),
 ).outerjoin(CONTACTS, CONTACTS.c.cooperative_id == COOPS.c.id)  # fmt: skip
 
@@ -330,7 +344,8 @@ class RegistryWriter:
                 result = self.connection.execute(
                     _CURRENT.where(COOPS.c.country == country, column.in_(chunk))
                 )
-                yield from (dict(row) for row in result.mappings())
+                names = tuple(result.keys())
+                yield from (dict(zip(names, row, strict=True)) for row in result.fetchall())
 
     def compare(self, record: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
         """The columns whose value ``record`` changes: column → new value (empty cells keep)."""
