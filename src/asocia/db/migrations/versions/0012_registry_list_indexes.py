@@ -26,6 +26,8 @@ def upgrade() -> None:
     for column in FACETS:
         op.drop_index(f"ix_cooperatives_{column}_name", table_name="cooperatives")
         op.create_index(f"ix_cooperatives_{column}", "cooperatives", [column], unique=False)
+    # The planner's statistics for the new indexes (the list's plans depend on them).
+    op.execute("ANALYZE cooperatives")
 
 
 def downgrade() -> None:
