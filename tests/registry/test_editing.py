@@ -308,8 +308,15 @@ def test_editing_a_flagged_field_clears_it_from_the_correction_queue(db: Databas
         flags.add_flags(
             session,
             [
-                {"cooperative_id": coop_id, "field": field, "code": code, "value": value,
-                 "reason": reason, "import_run_id": None, "line": 7}
+                {
+                    "cooperative_id": coop_id,
+                    "field": field,
+                    "code": code,
+                    "value": value,
+                    "reason": reason,
+                    "import_run_id": None,
+                    "line": 7,
+                }
                 for field, code, value, reason in (
                     ("comuna", "unknown_comuna", "CHILLAN VIEJO (EX)", "unknown comuna"),
                     ("members_women", "members", "40", "members by sex exceed the total"),

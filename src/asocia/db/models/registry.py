@@ -46,13 +46,14 @@ def record_keys(count: int) -> list[int]:
 
 
 #: Columns the registry list filters on with a (column, name_key, id) index: those that show
-#: in names (the class: "Cooperativa de Trabajo …") or have many values (region, comuna), where
-#: walking the name index until a page is full would pass most of it.
-LIST_FILTERS = ("region_code", "comuna_code", "legal_class", "ilo_type")
+#: in names (the class: "Cooperativa de Trabajo …", and with it rural or urban) or have many
+#: values (region, comuna), where walking the name index until a page is full would pass most
+#: of it.
+LIST_FILTERS = ("region_code", "comuna_code", "legal_class", "ilo_type", "rural_class")
 #: Filters with a few values that names do not reflect: the list walks the name index and
 #: filters (a page is full after a few hundred rows); a one-column index serves the counts.
 #: Each name-ordered index costs a million-row import seconds; these cost a fraction.
-FACET_FILTERS = ("rural_class", "legal_status", "size_band")
+FACET_FILTERS = ("legal_status", "size_band")
 
 
 class Cooperative(Base):

@@ -3,11 +3,11 @@
 Revision ID: 0012_registry_list_indexes
 Revises: 0011_monitoring
 
-Legal status, size band and rural class do not show in a cooperative's name, so the list
-walks the name index and filters; their name-ordered indexes (the costliest part of a large
-import) become one-column indexes that serve the capped counts. Region, comuna, legal class
-and ILO type keep theirs: class shows in names ("Cooperativa de Trabajo …") and geography has
-too many values to walk past.
+Legal status and size band do not show in a cooperative's name, so the list walks the name
+index and filters; their name-ordered indexes (the costliest part of a large import) become
+one-column indexes that serve the capped counts. Region, comuna, rural class, legal class and
+ILO type keep theirs: class shows in names ("Cooperativa de Trabajo …"), and with it whether a
+co-op is rural; geography has too many values to walk past.
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ down_revision: str | None = "0011_monitoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-FACETS = ("rural_class", "legal_status", "size_band")
+FACETS = ("legal_status", "size_band")
 
 
 def upgrade() -> None:
