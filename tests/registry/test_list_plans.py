@@ -64,7 +64,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Database:
 def test_a_page_by_name_walks_a_name_ordered_index(
     registry: Database, filters: Filters, index: str
 ) -> None:
-    page, count = _plans(registry, filters)
+    page, _count = _plans(registry, filters)
     assert index in page and "TEMP B-TREE" not in page, page
     assert "ix_cooperatives_legal_status " not in page and "ix_cooperatives_size_band " not in page
 
