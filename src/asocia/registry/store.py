@@ -22,13 +22,16 @@ from sqlalchemy import (
     String,
     Table,
     Update,
+    any_,
     bindparam,
     func,
     insert,
+    literal,
     select,
     update,
 )
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from asocia.db.base import utcnow
@@ -72,6 +75,9 @@ _NOT_HISTORY = frozenset(("name_key", "ilo_type_overridden", "source_file", "sou
                           "import_run_id", "country"))  # fmt: skip
 #: Page cache of a bulk-writing SQLite connection, in KiB (SQLite's default is 2 MB).
 SQLITE_BULK_CACHE_KIB = -65536
+#: Keys looked up per query when an import reads the stored co-ops of a batch: round trips
+#: are what a re-import into PostgreSQL waits on (SQLite allows 32,766 parameters).
+LOOKUP_CHUNK = 5000
 #: ``maintenance_work_mem`` for building the indexes deferred by a first PostgreSQL load.
 POSTGRES_INDEX_MEMORY = "256MB"
 _DEFAULTS = {"organisation_type": "cooperativa", "ilo_type_overridden": False}
@@ -339,11 +345,14 @@ class RegistryWriter:
         for country, key in pairs:
             by_country.setdefault(country, []).append(key)
         for country, keys in by_country.items():
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                result = self.connection.execute(
-                    _CURRENT.where(COOPS.c.country == country, column.in_(chunk))
-                )
+            for start in range(0, len(keys), LOOKUP_CHUNK):
+                chunk = keys[start : start + LOOKUP_CHUNK]
+                if self.dialect == "postgresql":
+                    # One array parameter, not thousands: the driver parses the query each time.
+                    among = column == any_(literal(chunk, ARRAY(String)))
+                else:
+                    among = column.in_(chunk)
+                result = self.connection.execute(_CURRENT.where(COOPS.c.country == country, among))
                 names = tuple(result.keys())
                 yield from (dict(zip(names, row, strict=True)) for row in result.fetchall())
 
