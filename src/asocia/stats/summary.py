@@ -135,69 +135,108 @@ def fingerprint(session: Session, context: StatsContext, definitions: Definition
     return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _work_table(definitions: Definitions) -> tuple[Table, list[str]]:
-    """A temporary table of one narrow row per cooperative: the four filter dimensions packed
-    into one integer (``filter_key``, see :class:`FilterKey`), every other cube dimension, a
-    flag per population, and the columns measures read. The stages are grouped from it, so the
-    wide registry table is scanned once per rebuild instead of once per cube."""
-    dims: list[str] = []
-    for cube in CUBES:
-        dims.extend(d for d in cube.extra if d not in dims)
-    columns: list[Column[Any]] = [Column("filter_key", Integer)]
-    columns += [Column(d, Integer if dimension(d).numeric else String(40)) for d in dims]
+def _work_table(definitions: Definitions, keys: PackedKeys) -> Table:
+    """A temporary table of one narrow row per cooperative: the text dimensions packed into
+    integer keys (:class:`PackedKeys`), every other cube dimension, a flag per population, and
+    the columns measures read. The stages are grouped from it, so the wide registry table is
+    scanned once per rebuild instead of once per cube."""
+    columns: list[Column[Any]] = [Column(name, Integer) for name in PACKED]
+    columns += [
+        Column(d, Integer if dimension(d).numeric else String(40)) for d in keys.plain_dimensions()
+    ]
     columns += [Column(f"in_{key}", Integer) for key in definitions.populations]
     registry = Cooperative.__table__.c
     columns += [Column(name, registry[name].type) for name in MEASURE_INPUTS]
-    table = Table("stats_work", MetaData(), *columns, prefixes=["TEMPORARY"])
-    return table, dims
+    return Table("stats_work", MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
-class FilterKey:
-    """The four filter dimensions of a cooperative packed into one integer, for SQLite.
+# Dimensions packed into each integer key of SQLite's work table, least significant first:
+# values read from the registry (the filters and the legal status), then the derived bands
+# whose values are fixed (``Dimension.values``).
+PACKED: dict[str, tuple[str, ...]] = {
+    "filter_key": (*FILTER_DIMENSIONS, "legal_status"),
+    "band_key": ("size_members", "size_sales", "age"),
+}
 
-    SQLite groups by sorting; sorting a million rows on one integer instead of four columns
-    (three of them text) halves the time of each grouping. Each dimension's values are read
-    from the registry first (in the rebuild's write transaction, so the list is complete);
-    code 0 is NULL, value *i* of the sorted list is code *i + 1*, and the key is the mixed-radix
-    number of the four codes. Groups are decoded back to the four values, a few thousand
-    rows, when the stages are written.
+
+class PackedKeys:
+    """Text dimensions of a cooperative packed into integers, for SQLite.
+
+    SQLite groups by sorting; sorting a million rows on integers instead of text columns
+    halves the time of each grouping. A dimension's values are its fixed list, or else those
+    read from the registry first (in the rebuild's write transaction, so the list is complete);
+    code 0 is NULL, value *i* of the list is code *i + 1*, and a key is the mixed-radix number
+    of its dimensions' codes. Groups are decoded back to the values, a few thousand rows, when
+    the stages and the sales bins are written.
     """
 
     def __init__(self, session: Session) -> None:
         self.values: dict[str, list[Any]] = {}
         self.radix: dict[str, int] = {}
+        self.key_of: dict[str, str] = {}
         indexed = _indexed_columns(session)
-        multiplier = 1
-        for d in reversed(FILTER_DIMENSIONS):
-            column = _COLUMN_OF[d]
-            values = _distinct_values(session, column, indexed=column in indexed)
-            self.values[d] = values
-            self.radix[d] = multiplier
-            multiplier *= len(values) + 1
+        for key, dims in PACKED.items():
+            multiplier = 1
+            for d in dims:
+                # A band's expression yields one of its listed values; a column holds whatever
+                # was stored, so its values are read.
+                fixed = dimension(d).values if key == "band_key" else ()
+                if fixed:
+                    values: list[Any] = list(fixed)
+                else:
+                    column = _COLUMN_OF.get(d, d)
+                    values = _distinct_values(session, column, indexed=column in indexed)
+                self.values[d] = values
+                self.radix[d] = multiplier
+                self.key_of[d] = key
+                multiplier *= len(values) + 1
 
-    def encode(self) -> ColumnElement[Any]:
-        """The key of a registry row."""
-        registry = Cooperative.__table__.c
-        parts: list[ColumnElement[Any]] = []
-        for d, values in self.values.items():
-            if not values:
-                continue
-            code = case(
-                *[(registry[_COLUMN_OF[d]] == v, literal(i + 1)) for i, v in enumerate(values)],
-                else_=literal(0),
-            )
-            parts.append(code * literal(self.radix[d]))
-        return sum(parts[1:], parts[0]) if parts else literal(0)
+    def plain_dimensions(self) -> list[str]:
+        """Cube dimensions kept as their own columns of the work table."""
+        dims: list[str] = []
+        for cube in CUBES:
+            dims.extend(d for d in cube.dimensions if d not in self.key_of and d not in dims)
+        return dims
 
-    def decode(self, key: Any, d: str) -> ColumnElement[Any]:
-        """Dimension ``d``'s value from the key column ``key``."""
-        values = self.values[d]
-        code = (key // literal(self.radix[d])) % literal(len(values) + 1)
-        whens = [(code == i + 1, literal(v)) for i, v in enumerate(values)]
-        return case(*whens, else_=None) if whens else null()
+    def encode(self, key: str, context: StatsContext) -> ColumnElement[Any]:
+        """The value of ``key`` for a registry row."""
+        total: ColumnElement[Any] = literal(0)
+        for d in PACKED[key]:
+            # ``CASE x WHEN v1 THEN 1 …``: the expression is evaluated once, not once per value.
+            codes = {v: literal(i + 1) for i, v in enumerate(self.values[d])}
+            if codes:
+                code = case(codes, value=dimension(d).expression(context), else_=literal(0))
+                total = total + code * literal(self.radix[d])
+        return total.label(key)
+
+    def code(self, work: Table, d: str) -> ColumnElement[Any]:
+        """Dimension ``d``'s code in a work-table row."""
+        key = work.c[self.key_of[d]]
+        return (key // literal(self.radix[d])) % literal(len(self.values[d]) + 1)
+
+    def group_codes(self, work: Table, dims: Sequence[str]) -> list[ColumnElement[Any]]:
+        """What to group a work table by for the packed dimensions among ``dims``: a whole key
+        when all its dimensions are wanted, its low digits when its first ones are, else each
+        dimension's code."""
+        out: list[ColumnElement[Any]] = []
+        for key, packed in PACKED.items():
+            wanted = [d in dims for d in packed]
+            if all(wanted):
+                out.append(work.c[key])
+            elif any(wanted) and wanted == sorted(wanted, reverse=True):
+                first_unwanted = packed[wanted.index(False)]
+                out.append(work.c[key] % literal(self.radix[first_unwanted]))
+            else:
+                out.extend(self.code(work, d) for d, w in zip(packed, wanted, strict=True) if w)
+        return out
+
+    def decode(self, work: Table, d: str) -> ColumnElement[Any]:
+        """Dimension ``d``'s value in a work-table row (grouped by its code)."""
+        values = {i + 1: literal(v) for i, v in enumerate(self.values[d])}
+        return case(values, value=self.code(work, d), else_=None) if values else null()
 
 
-_COLUMN_OF = {"region": "region_code", **{d: d for d in FILTER_DIMENSIONS if d != "region"}}
+_COLUMN_OF = {"region": "region_code", "sector": "isic_section"}
 
 
 def _indexed_columns(session: Session) -> set[str]:
@@ -310,35 +349,35 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     # rows once into a temporary table and group from it. PostgreSQL scans the registry in
     # parallel, faster than it fills a temporary table: it groups directly.
     work: Table | None = None
-    filter_key: FilterKey | None = None
+    packed: PackedKeys | None = None
     if connection.dialect.name == "sqlite":
         _ensure_sqlite_math(connection)
-        filter_key = FilterKey(session)
+        packed = PackedKeys(session)
         # Cooperatives without a record key are found in the narrow work table rather than by
         # scanning the registry; the keys are then given and the work table filled again.
-        work = _fill_work_table(session, context, definitions, filter_key)
+        work = _fill_work_table(session, context, definitions, packed)
         no_key = select(work.c.cell_key).where(work.c.cell_key.is_(None)).limit(1)
         if session.execute(no_key).first() is not None:
             ensure_record_keys(session)
-            work = _fill_work_table(session, context, definitions, filter_key)
+            work = _fill_work_table(session, context, definitions, packed)
     else:
         ensure_record_keys(session)
 
     def grouped_rows(dims: Sequence[str], population: str) -> Any:
-        if work is None or filter_key is None:
+        if work is None or packed is None:
             keys = [dimension(d).expression(context).label(d) for d in dims]
             measures = [m.expression(registry).label(k) for k, m in MEASURES.items()]
             where = definitions.population(population).condition()
             return select(*keys, *measures).where(where).group_by(*keys)
-        key = work.c.filter_key
-        shown = [
-            filter_key.decode(key, d).label(d) if d in FILTER_DIMENSIONS else work.c[d]
-            for d in dims
+        codes = [
+            *packed.group_codes(work, dims),
+            *[work.c[d] for d in dims if d not in packed.key_of],
         ]
+        shown = [packed.decode(work, d).label(d) if d in packed.key_of else work.c[d] for d in dims]
         return (
             select(*shown, *[m.expression(work.c).label(k) for k, m in MEASURES.items()])
             .where(work.c[f"in_{population}"] == 1)
-            .group_by(key, *[work.c[d] for d in dims if d not in FILTER_DIMENSIONS])
+            .group_by(*codes)
         )
 
     staged: dict[str, Table] = {}
@@ -381,12 +420,12 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
 
 
 def _fill_work_table(
-    session: Session, context: StatsContext, definitions: Definitions, filter_key: FilterKey
+    session: Session, context: StatsContext, definitions: Definitions, packed: PackedKeys
 ) -> Table:
     """Create (again) and fill SQLite's work table: one narrow row per cooperative."""
     connection = session.connection()
     registry = Cooperative.__table__.c
-    work, dims = _work_table(definitions)
+    work = _work_table(definitions, packed)
     _drop_temporary(connection, work.name)
     work.create(connection)
     flags = [
@@ -394,8 +433,8 @@ def _fill_work_table(
         for key, population in definitions.populations.items()
     ]
     rows = select(
-        filter_key.encode(),
-        *[dimension(d).expression(context).label(d) for d in dims],
+        *[packed.encode(key, context) for key in PACKED],
+        *[dimension(d).expression(context).label(d) for d in packed.plain_dimensions()],
         *flags,
         *[registry[name] for name in MEASURE_INPUTS],
     ).where(registry.merged_into_id.is_(None))
