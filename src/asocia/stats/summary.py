@@ -307,11 +307,12 @@ class Stage:
         return tuple(dims)
 
 
-# The sales bins cube (hundreds of bins per group of filters) gains nothing from a stage and is
-# grouped directly.
+# The cubes by year of constitution and by sales bin (a hundred years, hundreds of bins, per
+# group of filters) gain nothing from a stage and are grouped directly: a stage holding them
+# with the others would be nearly as large as the registry.
 STAGES: tuple[Stage, ...] = (
     Stage("current", "current", ("main", "sector", "age")),
-    Stage("registered", "registered", ("status", "constituted", "dissolved")),
+    Stage("registered", "registered", ("status", "dissolved")),
 )
 
 
