@@ -8,7 +8,8 @@ prints the median wall and CPU time of each and the ratios (CPU time is the stea
 on a shared machine). The "before" code is ``git archive``d from
 ``--before`` (default: the commit before the lazy CLI, ed9a00c) into a scratch folder and run
 with ``PYTHONPATH`` pointing at it. Commands that need a database get a migrated scratch
-SQLite file holding a 300-co-op demo registry. Target: ``--help``, ``--version`` and light commands under 0.5 s.
+SQLite file holding a 300-co-op demo registry. Target: ``--help``, ``--version`` and light
+commands under 0.5 s.
 """
 
 from __future__ import annotations

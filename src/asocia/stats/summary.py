@@ -29,6 +29,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Integer,
     MetaData,
@@ -322,6 +323,8 @@ def _stage_table(stage: Stage) -> Table:
         Column(d, Integer if dimension(d).numeric else String(40)) for d in dims
     ]
     columns += [Column(m, column.type) for m, column in _measure_columns().items()]
+    # Cooperatives with a record key, to find those without one (see ``refresh``).
+    columns.append(Column("keyed", BigInteger))
     return Table(f"stats_stage_{stage.name}", MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
@@ -351,23 +354,21 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     # parallel, faster than it fills a temporary table: it groups directly.
     work: Table | None = None
     packed: PackedKeys | None = None
+    if connection.dialect.name == "postgresql":
+        # Room to hash the stages' groups in memory instead of sorting them on disk.
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
     if connection.dialect.name == "sqlite":
         _ensure_sqlite_math(connection)
         packed = PackedKeys(session)
-        # Cooperatives without a record key are found in the narrow work table rather than by
-        # scanning the registry; the keys are then given and the work table filled again.
         work = _fill_work_table(session, context, definitions, packed)
-        no_key = select(work.c.cell_key).where(work.c.cell_key.is_(None)).limit(1)
-        if session.execute(no_key).first() is not None:
-            ensure_record_keys(session)
-            work = _fill_work_table(session, context, definitions, packed)
-    else:
-        ensure_record_keys(session)
 
-    def grouped_rows(dims: Sequence[str], population: str) -> Any:
+    def grouped_rows(dims: Sequence[str], population: str, *, keyed: bool = False) -> Any:
+        source: Any = registry if work is None else work.c
+        measures = [m.expression(source).label(k) for k, m in MEASURES.items()]
+        if keyed:
+            measures.append(func.count(source.cell_key).label("keyed"))
         if work is None or packed is None:
             keys = [dimension(d).expression(context).label(d) for d in dims]
-            measures = [m.expression(registry).label(k) for k, m in MEASURES.items()]
             where = definitions.population(population).condition()
             return select(*keys, *measures).where(where).group_by(*keys)
         codes = [
@@ -375,20 +376,31 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
             *[work.c[d] for d in dims if d not in packed.key_of],
         ]
         shown = [packed.decode(work, d).label(d) if d in packed.key_of else work.c[d] for d in dims]
-        return (
-            select(*shown, *[m.expression(work.c).label(k) for k, m in MEASURES.items()])
-            .where(work.c[f"in_{population}"] == 1)
-            .group_by(*codes)
-        )
+        return select(*shown, *measures).where(work.c[f"in_{population}"] == 1).group_by(*codes)
 
     staged: dict[str, Table] = {}
     for stage in STAGES:
         table = _stage_table(stage)
         _drop_temporary(connection, table.name)
         table.create(connection)
-        rows = grouped_rows(stage.dimensions(), stage.population)
+        rows = grouped_rows(stage.dimensions(), stage.population, keyed=True)
         session.execute(insert(table).from_select([c.name for c in table.columns], rows))
         staged.update((name, table) for name in stage.cubes)
+    # Cooperatives a bulk write left without a record key: give them one and start again (the
+    # stages counted them, so no separate scan of the registry looks for them).
+    unkeyed = sum(
+        session.execute(
+            select(func.coalesce(func.sum(t.c.cooperatives - t.c.keyed), 0))
+        ).scalar_one()
+        for t in set(staged.values())
+    )
+    if unkeyed:
+        ensure_record_keys(session)
+        for name in {t.name for t in staged.values()} | (
+            {work.name} if work is not None else set()
+        ):
+            _drop_temporary(connection, name)
+        return refresh(session, context, definitions)
     for cube in CUBES:
         target = TABLES[cube.name]
         session.execute(delete(target))
