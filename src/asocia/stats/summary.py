@@ -60,7 +60,13 @@ from asocia.db.models.stats import CUBE_TABLES, stats_summary_state
 from asocia.db.session import Database
 from asocia.stats import concentration as conc
 from asocia.stats.definitions import Definitions
-from asocia.stats.dimensions import MEASURE_INPUTS, MEASURES, StatsContext, dimension
+from asocia.stats.dimensions import (
+    MEASURE_INPUTS,
+    MEASURES,
+    StatsContext,
+    dimension,
+    sales_clp,
+)
 from asocia.stats.engine import Filters, Grouped, matches_any, split_row
 
 FILTER_DIMENSIONS = ("region", "rural_class", "legal_class", "ilo_type")
@@ -455,10 +461,22 @@ def _fill_work_table(
         *[packed.encode(key, context) for key in PACKED],
         *[dimension(d).expression(context).label(d) for d in packed.plain_dimensions()],
         *flags,
-        *[registry[name] for name in MEASURE_INPUTS],
+        *[_measure_input(name) for name in MEASURE_INPUTS],
     ).where(registry.merged_into_id.is_(None))
     session.execute(insert(work).from_select([c.name for c in work.columns], rows))
     return work
+
+
+def _measure_input(name: str) -> ColumnElement[Any]:
+    """A column measures read, for the work table. Sales are stored already in pesos (amounts
+    in another currency as NULL) with no currency: the sales measures, which read them four
+    times per row and pass, then skip the currency test."""
+    registry = Cooperative.__table__.c
+    if name == "sales_amount":
+        return sales_clp(registry).label(name)
+    if name == "sales_currency":
+        return null().label(name)
+    return registry[name]
 
 
 RANDOM_KEY = {
