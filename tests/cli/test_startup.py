@@ -1,4 +1,5 @@
-"""``asocia --version`` and ``asocia --help`` import no heavy module (start-up under 0.5 s).
+"""``asocia --version`` and ``asocia --help`` import no heavy module, and light commands that
+open the database import only the storage layer and what they show (start-up under 0.5 s).
 
 The times themselves are measured by benchmarks/bench_cli_startup.py; this test guards the
 cause: the list of modules a fresh interpreter holds after the command.
@@ -10,8 +11,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from asocia.db import Database
 
 HEAVY = (
     "fastapi",
@@ -53,8 +57,10 @@ print("\\n@@MODULES@@" + json.dumps({"code": code, "modules": sorted(sys.modules
 """
 
 
-def modules_after(*args: str) -> tuple[int, list[str], str]:
+def modules_after(*args: str, database: str | None = None) -> tuple[int, list[str], str]:
     environ = {**os.environ, "COLUMNS": "100"}
+    if database is not None:
+        environ["ASOCIA_DATABASE_URL"] = database
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args)],
         capture_output=True,
@@ -99,3 +105,60 @@ def test_a_group_loads_when_it_runs() -> None:
     assert "asocia.cli.diagnosis" in modules and "sqlalchemy" in modules
     # A group's help and light commands still leave the PDF, XLSForm and web stacks alone.
     assert not [m for m in heavy(modules) if m.split(".")[0] in ("fpdf", "pyxform", "fastapi")]
+
+
+# What a light command that opens the database may not import: besides the web, PDF,
+# XLSForm and spreadsheet stacks, Alembic (the schema check reads the revision table
+# directly) and the registry's importer (its validators, multiprocessing and XML readers).
+NOT_FOR_LIGHT_COMMANDS = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "fpdf",
+    "fontTools",
+    "pyxform",
+    "openpyxl",
+    "docx",
+    "alembic",
+    "duckdb",
+    "pandas",
+    "numpy",
+    "httpx",
+    "jsonschema",
+    "multiprocessing",
+    "asocia.web",
+    "asocia.diagnosis",
+    "asocia.programmes",
+    "asocia.monitoring",
+    "asocia.partnerships",
+    "asocia.registry.importer",
+    "asocia.registry.readers",
+    "asocia.registry.store",
+    "asocia.db.migrate",
+)
+
+
+def not_for_light(modules: list[str]) -> list[str]:
+    return [
+        m for m in modules if any(m == h or m.startswith(h + ".") for h in NOT_FOR_LIGHT_COMMANDS)
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("db", "status"),
+        ("users", "list"),
+        ("registry", "list", "--limit", "5"),
+        ("stats", "summary", "--json"),
+    ],
+    ids=" ".join,
+)
+def test_light_database_commands_import_only_what_they_use(
+    sqlite_db: Database, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    code, modules, output = modules_after(*args, database=sqlite_db.url)
+    assert code in (0, None), output
+    assert "sqlalchemy" in modules  # the probe ran the command
+    assert not_for_light(modules) == []

@@ -56,10 +56,8 @@ def downgrade(
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the database URL, its schema revision and the revision this code needs."""
-    from asocia.db import migrate  # Alembic: only in the commands that use it
-
     db = open_database(check_schema=False)
-    current, head = migrate.current_revision(db), migrate.head_revision()
+    current, head = db.revisions()  # without Alembic when the history is a plain chain
     info = {"url": db.safe_url, "current": current, "head": head, "up_to_date": current == head}
     if as_json:
         print_json(info)

@@ -6,7 +6,7 @@ import csv
 import getpass
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,20 +22,15 @@ from asocia.cli.common import (
     print_json,
     progress,
 )
-from asocia.locks import EXIT_BUSY, ImportBusy
-from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
-from asocia.registry.columns import Mapping, MappingError
 from asocia.registry.export import FORMATS
 from asocia.registry.export import export as export_registry
-from asocia.registry.flags import FlagFilters, open_flags
-from asocia.registry.importer import ImportFailed, import_file
-from asocia.registry.readers import ReadError
-from asocia.registry.reasons import localized_reason
-from asocia.registry.store import Actor, MergeError, merge_cooperatives
-from asocia.registry.validation import Problem
-from asocia.spreadsheets import safe_row
-from asocia.stats.summary import warm as warm_statistics_summary
+
+# The importer (multiprocessing, XML, the validators), the statistics and the other writers
+# are imported by the commands that use them: `registry list` and `show` start faster.
+if TYPE_CHECKING:
+    from asocia.registry.store import Actor
+    from asocia.registry.validation import Problem
 
 app = typer.Typer(
     help="The cooperative registry: import, export, duplicates.", no_args_is_help=True
@@ -66,6 +61,8 @@ DUPLICATE_REASONS = {
 
 
 def _actor() -> Actor:
+    from asocia.registry.store import Actor
+
     try:
         return Actor(None, f"cli:{getpass.getuser()}")
     except (KeyError, OSError):
@@ -86,6 +83,14 @@ def import_(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import a registry file; exit 0 when processed (even with rejected rows), 2 if unreadable."""
+    from asocia.locks import EXIT_BUSY, ImportBusy
+    from asocia.registry.columns import Mapping, MappingError
+    from asocia.registry.importer import ImportFailed, import_file
+    from asocia.registry.readers import ReadError
+    from asocia.registry.reasons import localized_reason
+    from asocia.spreadsheets import safe_row
+    from asocia.stats.summary import warm as warm_statistics_summary
+
     try:
         overrides = Mapping.load(mapping) if mapping else None
     except MappingError as exc:
@@ -283,6 +288,8 @@ def duplicates(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List duplicate candidates for review (nothing is merged)."""
+    from asocia.registry import duplicates as duplicates_module
+
     db = open_database()
     with db.session() as session:
         found = duplicates_module.candidates(session, limit=limit)
@@ -310,6 +317,8 @@ def merge(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Merge OTHER into KEEP: both histories are kept, OTHER is marked merged."""
+    from asocia.registry.store import MergeError, merge_cooperatives
+
     db = open_database()
     try:
         with db.session() as session:
@@ -333,6 +342,8 @@ def corrections(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The correction queue: open flags of kept cooperatives, by cooperative, with reasons."""
+    from asocia.registry.flags import FlagFilters, open_flags
+
     db = open_database()
     with db.session() as session:
         queue = open_flags(
