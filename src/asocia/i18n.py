@@ -151,3 +151,45 @@ def ngettext(lang: str, singular: str, plural: str, n: int, domain: str = CORE_D
 def domains() -> frozenset[str]:
     """The gettext domains that have catalogues."""
     return frozenset(po.stem for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
+
+
+class Term(str):
+    """A word given to a :class:`MessageError` that is translated too (a field's name)."""
+
+
+class MessageError(ValueError):
+    """An error a person reads, kept as an English message id and its parameters.
+
+    ``str(exc)`` is the English text (logs, tests and the API's ``detail`` stay English);
+    :meth:`text` renders it in a language through the catalogue of :attr:`domain`. Message ids
+    use ``%(name)s`` placeholders and are marked with ``N_`` at the raise site, so that
+    ``scripts/messages.py`` extracts them. Parameters stay as given, except a :class:`Term`
+    (translated) and a nested :class:`MessageError` (rendered in the same language).
+    """
+
+    domain = CORE_DOMAIN
+
+    def __init__(self, msgid: str, /, **params: object) -> None:
+        self.msgid = msgid
+        self.params = params
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``es`` or ``en``)."""
+        params = {key: _render(value, lang, self.domain) for key, value in self.params.items()}
+        template = self.msgid if lang == "en" else gettext(lang, self.msgid, self.domain)
+        return template % params if params else template
+
+
+def _render(value: object, lang: str, domain: str) -> object:
+    if isinstance(value, MessageError):
+        return value.text(lang)
+    if isinstance(value, Term):
+        return value if lang == "en" else gettext(lang, value, domain)
+    return value
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """What a person reads of ``exc`` in ``lang``: a :class:`MessageError` translated, any
+    other exception as it is."""
+    return exc.text(lang) if isinstance(exc, MessageError) else str(exc)
