@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from asocia.db.models.programmes import Instrument
+from asocia.i18n import N_, MessageError
 from asocia.programmes.catalogue import (
     FIELDS,
     LIST_FIELDS,
@@ -91,7 +92,11 @@ def export(session: Session, instruments: list[Instrument], fmt: str, out: Path)
             json.dumps(to_hsds(instruments), ensure_ascii=False, indent=2), encoding="utf-8"
         )
     else:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise MessageError(
+            N_("unknown format %(format)r; expected one of %(choices)s"),
+            format=fmt,
+            choices=", ".join(FORMATS),
+        )
 
 
 def _unflatten(raw: dict[str, Any], row: int, problems: list[Problem]) -> dict[str, Any]:
