@@ -245,7 +245,7 @@ def import_file(
                 record["purpose"] = None if purpose in (None, "") else str(purpose).strip()
                 pending.append((record, found, tax_id, line, raw.get("rut")))
     except ReadError as exc:
-        raise UptakeFileError(str(exc)) from None
+        raise UptakeFileError(N_("cannot read the file: %(reason)s"), reason=str(exc)) from None
     # Match to the registry by tax id, a thousand at a time (not one query per row).
     known = sorted({tax_id for _, _, tax_id, _, _ in pending if tax_id})
     ids: dict[str, int] = {}

@@ -1,0 +1,99 @@
+"""Every error a person reads from monitoring, partnerships and programmes is a message id with
+a Spanish translation whose placeholders are the English ones (``i18n.MessageError``)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from asocia import i18n
+from asocia.i18n import N_, MessageError, Term, error_text
+from asocia.monitoring.computed import ComputedError
+from asocia.monitoring.periods import PeriodError, parse_period
+from asocia.monitoring.strategy import MonitoringError
+from asocia.partnerships.store import PartnershipError
+from asocia.programmes.uptake import UptakeFileError
+
+PACKAGE = Path(i18n.__file__).parent
+FILES = sorted(
+    [
+        *(PACKAGE / "monitoring").rglob("*.py"),
+        *(PACKAGE / "partnerships").rglob("*.py"),
+        *(PACKAGE / "programmes").rglob("*.py"),
+        PACKAGE / "web" / "partnerships.py",
+    ]
+)
+CLASSES = {
+    c.__name__: c
+    for c in (MessageError, MonitoringError, ComputedError, PeriodError, PartnershipError,
+              UptakeFileError)
+}  # fmt: skip
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sr]")
+
+
+def raise_sites() -> list[tuple[str, int, str, ast.expr | None]]:
+    """(file, line, class name, first argument) of every raise of a message error."""
+    sites = []
+    for path in FILES:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in CLASSES:
+                    first = node.exc.args[0] if node.exc.args else None
+                    sites.append((path.name, node.lineno, name, first))
+    return sites
+
+
+def msgids(first: ast.expr | None) -> list[str]:
+    """The ``N_`` message ids of a raise's first argument (one, or two in a conditional)."""
+    calls = [
+        n
+        for n in ast.walk(first) if first is not None
+        if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "N_"
+    ] if first is not None else []  # fmt: skip
+    return [c.args[0].value for c in calls if isinstance(c.args[0], ast.Constant)]
+
+
+SITES = raise_sites()
+
+
+def test_every_raise_gives_a_marked_message_id() -> None:
+    assert len(SITES) > 60
+    unmarked = [f"{f}:{line}" for f, line, _name, first in SITES if not msgids(first)]
+    assert not unmarked, f"raise without an N_ message id: {unmarked}"
+
+
+@pytest.mark.parametrize(("where", "line", "name", "first"), SITES, ids=lambda v: str(v))
+def test_every_message_id_has_spanish_with_the_same_placeholders(
+    where: str, line: int, name: str, first: ast.expr | None
+) -> None:
+    domain = CLASSES[name].domain
+    for msgid in msgids(first):
+        spanish = i18n.gettext("es", msgid, domain)
+        assert spanish != msgid, f"{where}:{line}: no Spanish for {msgid!r}"
+        assert set(PLACEHOLDER.findall(spanish)) == set(PLACEHOLDER.findall(msgid)), msgid
+
+
+def test_str_is_english_and_text_renders_each_language() -> None:
+    exc = MonitoringError(N_("period: %(period)s is locked"), period="2021")
+    assert str(exc) == "period: 2021 is locked" == exc.text("en")
+    assert exc.text("es") == "período: 2021 está cerrado"
+    assert isinstance(exc, ValueError)
+    assert error_text(exc, "es") == exc.text("es") and error_text(KeyError("x"), "es") == "'x'"
+
+
+def test_terms_and_nested_errors_are_translated_values_are_not() -> None:
+    field = MonitoringError(
+        N_("%(field)s: %(value)r is not a number"), field=Term("numerator"), value="mucho"
+    )
+    assert field.text("es") == "numerador: 'mucho' no es un número"
+    assert str(field) == "numerator: 'mucho' is not a number"
+    with pytest.raises(PeriodError) as caught:
+        parse_period("2021-13")
+    nested = MonitoringError(N_("period: %(reason)s"), reason=caught.value)
+    assert nested.text("es") == "período: '2021-13': el mes 13 no existe"
+    assert str(nested) == "period: '2021-13': month 13 does not exist"
