@@ -97,3 +97,40 @@ def test_terms_and_nested_errors_are_translated_values_are_not() -> None:
     nested = MonitoringError(N_("period: %(reason)s"), reason=caught.value)
     assert nested.text("es") == "período: '2021-13': el mes 13 no existe"
     assert str(nested) == "period: '2021-13': month 13 does not exist"
+
+
+def marked_with_placeholders() -> list[tuple[str, str]]:
+    """(file, message id) of every ``N_`` message with placeholders in these capabilities."""
+    found = []
+    for path in FILES:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "N_":
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and PLACEHOLDER.search(first.value):
+                    found.append((path.name, first.value))
+    return found
+
+
+def test_every_marked_message_keeps_its_placeholders_in_spanish() -> None:
+    """Problem reasons (``Problem.of``) and labels too, not only raised errors."""
+    wrong = []
+    for where, msgid in marked_with_placeholders():
+        spanish = i18n.gettext("es", msgid, "programmes")
+        if spanish == msgid or set(PLACEHOLDER.findall(spanish)) != set(PLACEHOLDER.findall(msgid)):
+            wrong.append(f"{where}: {msgid!r} → {spanish!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_catalogue_problems_read_in_each_language() -> None:
+    from asocia.programmes.catalogue import normalise
+
+    _record, problems = normalise({"code": "X", "name": "", "agency": "A", "stages": []}, 7)
+    assert [p.text("es") for p in problems] == [
+        "fila 7, campo name (valor ''): obligatorio",
+        "fila 7, campo stages: se requiere al menos una etapa",
+    ]
+    assert [str(p) for p in problems] == [
+        "row 7, field name (value ''): required",
+        "row 7, field stages: at least one stage is required",
+    ]
+    assert problems[0].as_dict()["reason"] == "required"

@@ -10,6 +10,7 @@ from tests.web.test_spanish import english_words
 
 BAD_IATI = ("a.xml", b"<iati-activities>")
 NO_RUT = ("t.csv", "servicio,año\nINDAP,2023\n".encode())
+BAD_CATALOGUE = ("c.csv", b"code,name,agency,stages\nX1,Uno,INDAP,\n")
 
 
 def _spanish(response: Any) -> tuple[str, list[str]]:
@@ -61,6 +62,7 @@ def test_domain_errors_read_in_spanish_on_pages(web: Web) -> None:
     uploads = [
         ("/partnerships/import", BAD_IATI, "línea 1, columna 18: XML mal formado"),
         ("/programmes/uptake", NO_RUT, "t.csv: no hay columna de RUT"),
+        ("/programmes/import", BAD_CATALOGUE, "fila 2, campo stages: se requiere al menos una"),
     ]
     for path, file, expected in uploads:
         response = admin.post(path, data={"csrf_token": token}, files={"file": file})

@@ -101,7 +101,7 @@ def import_command(
             print_json({"ok": False, "problems": [p.as_dict() for p in exc.problems]})
         else:
             for problem in exc.problems:
-                console.print(str(problem), highlight=False)
+                console.print(problem.text(language()), highlight=False)
         fail(
             _("{count} problem(s) in {file}; nothing was imported").format(
                 count=number(len(exc.problems)), file=path.name
