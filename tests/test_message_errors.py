@@ -67,12 +67,16 @@ def test_every_raise_gives_a_marked_message_id() -> None:
     assert not unmarked, f"raise without an N_ message id: {unmarked}"
 
 
-@pytest.mark.parametrize(("where", "line", "name", "first"), SITES, ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("where", "line", "name", "ids"),
+    [(where, line, name, msgids(first)) for where, line, name, first in SITES],
+    ids=[f"{where}:{line}" for where, line, _name, _first in SITES],
+)
 def test_every_message_id_has_spanish_with_the_same_placeholders(
-    where: str, line: int, name: str, first: ast.expr | None
+    where: str, line: int, name: str, ids: list[str]
 ) -> None:
     domain = CLASSES[name].domain
-    for msgid in msgids(first):
+    for msgid in ids:
         spanish = i18n.gettext("es", msgid, domain)
         assert spanish != msgid, f"{where}:{line}: no Spanish for {msgid!r}"
         assert set(PLACEHOLDER.findall(spanish)) == set(PLACEHOLDER.findall(msgid)), msgid

@@ -59,7 +59,9 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("args", "spanish", "english"), CASES, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(
+    ("args", "spanish", "english"), CASES, ids=[" ".join(c[0][:3]) for c in CASES]
+)
 def test_domain_errors_speak_the_cli_language(
     seeded_db: str, files: Path, args: list[str], spanish: str, english: str
 ) -> None:
