@@ -151,3 +151,68 @@ def ngettext(lang: str, singular: str, plural: str, n: int, domain: str = CORE_D
 def domains() -> frozenset[str]:
     """The gettext domains that have catalogues."""
     return frozenset(po.stem for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
+
+
+class Term(str):
+    """A word given to a :class:`Message` that is translated too (a field's name)."""
+
+
+class Message:
+    """A message a person reads, kept as an English message id, its gettext domain and its
+    parameters; ``str()`` is the English text, :meth:`text` renders it in a language.
+
+    Message ids use ``%(name)s`` placeholders and are marked with ``N_`` where they are
+    written, so that ``scripts/messages.py`` extracts them. Parameters stay as given, except a
+    :class:`Term` (translated) and a nested :class:`Message` or :class:`MessageError`
+    (rendered in the same language).
+    """
+
+    def __init__(self, msgid: str, domain: str = CORE_DOMAIN, /, **params: object) -> None:
+        self.msgid = msgid
+        self.domain = domain
+        self.params = params
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``es`` or ``en``)."""
+        params = {key: _render(value, lang, self.domain) for key, value in self.params.items()}
+        template = self.msgid if lang == "en" else gettext(lang, self.msgid, self.domain)
+        return template % params if params else template
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        return f"Message({self.msgid!r}, {self.domain!r}, **{self.params!r})"
+
+
+class MessageError(ValueError):
+    """An error a person reads: a :class:`Message` in the gettext domain of the class.
+
+    ``str(exc)`` is the English text (logs, tests and the API's ``detail`` stay English);
+    :meth:`text` renders it in a language.
+    """
+
+    domain = CORE_DOMAIN
+
+    def __init__(self, msgid: str, /, **params: object) -> None:
+        self.message = Message(msgid, self.domain, **params)
+        self.msgid, self.params = msgid, params
+        super().__init__(self.message.text("en"))
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``es`` or ``en``)."""
+        return self.message.text(lang)
+
+
+def _render(value: object, lang: str, domain: str) -> object:
+    if isinstance(value, (Message, MessageError)):
+        return value.text(lang)
+    if isinstance(value, Term):
+        return value if lang == "en" else gettext(lang, value, domain)
+    return value
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """What a person reads of ``exc`` in ``lang``: a :class:`MessageError` translated, any
+    other exception as it is."""
+    return exc.text(lang) if isinstance(exc, MessageError) else str(exc)

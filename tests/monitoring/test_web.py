@@ -100,7 +100,7 @@ def test_real_terms_minutes_and_agreement_linked_to_an_action(web: Web) -> None:
     page = web.client.get("/monitoring/indicators/PAE_PRESUPUESTO?deflator=IPC")
     assert 'data-testid="real-growth"' in page.text and "En términos reales (IPC" in page.text
     missing = web.client.get("/monitoring/indicators/PAE_PRESUPUESTO?deflator=UF")
-    assert "lacks a period" in missing.text
+    assert "le falta un período de esta serie" in missing.text  # Spanish page
     client = web.login_as("analyst")
     token = web.csrf(client)
     created = client.post(

@@ -92,7 +92,7 @@ def test_import_page_reports_problems(web: Web) -> None:
         files={"file": ("c.yaml", bad, "application/yaml")},
     )
     assert response.status_code == 400
-    assert "row 1, field stages" in response.text
+    assert "fila 1, campo stages" in response.text  # a Spanish page
     good = b"instruments:\n- {code: a, name: Nuevo A, agency: FIA, stages: [individual]}\n"
     response = analyst.post(
         "/programmes/import",
@@ -188,7 +188,7 @@ def test_analyst_creates_and_edits_with_the_form(web: Web) -> None:
         "status": "active",
     }
     bad = analyst.post("/programmes/save", data=form | {"eligibility": "{no es json"})
-    assert bad.status_code == 400 and "not valid JSON" in bad.text
+    assert bad.status_code == 400 and "JSON no válido" in bad.text
     bad_rule = analyst.post("/programmes/save", data=form | {"eligibility": '{"==": [1, 2]}'})
     assert bad_rule.status_code == 400 and "eligibility" in bad_rule.text
     saved = analyst.post("/programmes/save", data=form)

@@ -18,6 +18,7 @@ from asocia.cli.common import (
     percent,
     print_json,
 )
+from asocia.i18n import error_text
 from asocia.monitoring import indicators
 from asocia.monitoring.labels import label
 from asocia.monitoring.strategy import MonitoringError
@@ -76,7 +77,7 @@ def import_(
         with db.session() as session:
             result = indicators.import_values(session, text, "cli")
     except MonitoringError as exc:
-        fail(f"{file}: {exc}")
+        fail(f"{file}: {error_text(exc, language())}")
     finally:
         db.dispose()
     if as_json:
@@ -105,7 +106,7 @@ def status(
         with db.session() as session:
             rows = indicators.status_panel(session, period)
     except MonitoringError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     finally:
         db.dispose()
     if as_json:
@@ -137,7 +138,7 @@ def series(
         with db.session() as session:
             data = indicators.series_summary(session, code, deflator, base)
     except MonitoringError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     finally:
         db.dispose()
     if as_json:
@@ -175,7 +176,7 @@ def deflator(
         with db.session() as session:
             indicators.set_deflator(session, series_name, period, value)
     except MonitoringError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     finally:
         db.dispose()
     console.print(f"{series_name} {period} = {_value(value)}")
@@ -195,7 +196,7 @@ def lock(
             else:
                 indicators.lock_period(session, period, "cli")
     except MonitoringError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     finally:
         db.dispose()
     state = _("unlocked") if unlock else _("locked")

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from asocia.cli.common import _, console, fail, number, open_database, print_json
+from asocia.cli.common import _, console, fail, language, number, open_database, print_json
+from asocia.i18n import error_text
 from asocia.partnerships import iati, store
 from asocia.partnerships.store import PartnershipError
 
@@ -55,7 +56,7 @@ def import_iati(
         with db.session() as session:
             result = iati.import_iati(session, file.read_bytes(), country, sector).as_dict()
     except PartnershipError as exc:
-        fail(f"{file}: {exc}")
+        fail(f"{file}: {error_text(exc, language())}")
     finally:
         db.dispose()
     if as_json:

@@ -20,6 +20,7 @@ from asocia.cli.common import (
     open_database,
     print_json,
 )
+from asocia.i18n import error_text
 from asocia.programmes import catalogue, coverage, exchange, matrix, recommend, uptake
 from asocia.programmes.labels import label
 from asocia.programmes.series import series_of
@@ -100,7 +101,7 @@ def import_command(
             print_json({"ok": False, "problems": [p.as_dict() for p in exc.problems]})
         else:
             for problem in exc.problems:
-                console.print(str(problem), highlight=False)
+                console.print(problem.text(language()), highlight=False)
         fail(
             _("{count} problem(s) in {file}; nothing was imported").format(
                 count=number(len(exc.problems)), file=path.name
@@ -152,7 +153,7 @@ def matrix_command(
         try:
             result = matrix.build(catalogue.list_instruments(session), by)
         except ValueError as exc:
-            fail(str(exc))
+            fail(error_text(exc, language()))
     if out:
         if out.suffix.lower() == ".xlsx":
             matrix.to_xlsx(result, out)
@@ -254,7 +255,7 @@ def uptake_import(
         with db.session() as session:
             report = uptake.import_file(session, path, username="cli", dry_run=dry_run)
     except uptake.UptakeFileError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     data = report.as_dict()
     if as_json:
         print_json(data)

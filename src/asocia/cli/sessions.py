@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from asocia.cli.common import _, console, fail, language, number, open_database, print_json
+from asocia.i18n import error_text
 from asocia.monitoring import briefing as briefings
 from asocia.monitoring import sessions
 from asocia.monitoring.labels import label
@@ -28,10 +29,15 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     if as_json:
         print_json(rows)
         return
+    lang = language()
     table = Table("ID", _("Date"), _("Body"), _("Title"), _("Agreements"))
     for r in rows:
         table.add_row(
-            str(r["id"]), f"{r['held_on']:%d-%m-%Y}", r["body"], r["title"], number(r["agreements"])
+            str(r["id"]),
+            f"{r['held_on']:%d-%m-%Y}",
+            label(r["body"], lang),
+            r["title"],
+            number(r["agreements"]),
         )
     console.print(table)
 
@@ -47,7 +53,7 @@ def show(
         with db.session() as session:
             data = sessions.session_dict(sessions.get_session(session, session_id))
     except MonitoringError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     finally:
         db.dispose()
     if as_json:
@@ -75,7 +81,7 @@ def agenda(
         with db.session() as session:
             data = sessions.agenda(session, session_id)
     except MonitoringError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     finally:
         db.dispose()
     if as_json:
@@ -110,7 +116,7 @@ def briefing(
         with db.session() as session:
             content = briefings.render(session, session_id, fmt, lang)
     except MonitoringError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     finally:
         db.dispose()
     out.write_bytes(content)

@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from asocia.cli.common import _, console, fail, language, number, open_database, print_json
+from asocia.i18n import error_text
 from asocia.monitoring import strategy
 from asocia.monitoring.labels import label
 
@@ -87,6 +88,6 @@ def add_action(
             action = strategy.create_action(session, plan, code, values, "cli")
             console.print(_("action {id} created").format(id=action.id))
     except strategy.MonitoringError as exc:
-        fail(str(exc))
+        fail(error_text(exc, language()))
     finally:
         db.dispose()

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from asocia.db.models.diagnosis import Diagnosis
 from asocia.db.models.registry import Cooperative
+from asocia.i18n import N_, MessageError
 from asocia.stats.cellkey import KEY_MODULUS, Perturbation
 
 SOURCES: dict[str, tuple[Table, frozenset[str]]] = {
@@ -70,13 +71,17 @@ SOURCES: dict[str, tuple[Table, frozenset[str]]] = {
 DERIVED = ("diagnosis_lights", "programme_coverage")
 
 
-class ComputedError(ValueError):
+class ComputedError(MessageError):
     """A computed definition names something it may not."""
+
+    domain = "monitoring"
 
 
 def _column(table: Table, allowed: frozenset[str], name: str) -> Any:
     if name not in allowed:
-        raise ComputedError(f"column {name!r} may not be used in a computed indicator")
+        raise ComputedError(
+            N_("column %(column)r may not be used in a computed indicator"), column=name
+        )
     return table.c[name]
 
 
@@ -108,7 +113,7 @@ def _diagnosis_lights(session: Session, definition: dict[str, Any]) -> dict[str,
 
     category, light = definition.get("category"), definition.get("light", "green")
     if not category:
-        raise ComputedError("from: diagnosis_lights needs a category")
+        raise ComputedError(N_("from: diagnosis_lights needs a category"))
     coops = session.execute(
         select(Diagnosis.cooperative_id, Cooperative.cell_key)
         .join(Cooperative, Cooperative.id == Diagnosis.cooperative_id)
@@ -134,7 +139,9 @@ def _programme_coverage(
 
     measure = definition.get("measure")
     if measure not in ("reached", "targeting_gap"):
-        raise ComputedError(f"measure: {measure!r} is not one of reached, targeting_gap")
+        raise ComputedError(
+            N_("measure: %(value)r is not one of reached, targeting_gap"), value=measure
+        )
     years = int(definition.get("years") or DEFAULT_YEARS)
     result = coverage(session, years=years, with_lights=measure == "targeting_gap", control=control)
 
@@ -149,7 +156,9 @@ def _programme_coverage(
     if category:
         gap = next((g for g in result["targeting_gap"] if g["category"] == category), None)
         if gap is None:
-            raise ComputedError(f"category: {category!r} has no targeting rule")
+            raise ComputedError(
+                N_("category: %(category)r has no targeting rule"), category=category
+            )
         return figure(gap["count"])
     return figure(result["targeting_gap_total"]["count"])
 
@@ -220,7 +229,11 @@ def _evaluate_table(
     today = today or date.today()
     source = definition.get("from")
     if source not in SOURCES:
-        raise ComputedError(f"from: {source!r} is not one of {', '.join([*SOURCES, *DERIVED])}")
+        raise ComputedError(
+            N_("from: %(value)r is not one of %(choices)s"),
+            value=source,
+            choices=", ".join([*SOURCES, *DERIVED]),
+        )
     table, allowed = SOURCES[source]
     conditions = _conditions(table, allowed, definition.get("where") or {}, today)
     if source == "cooperatives":

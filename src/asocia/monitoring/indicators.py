@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from asocia.db.base import utcnow
 from asocia.db.models.monitoring import Deflator, Indicator, IndicatorValue, PeriodLock
+from asocia.i18n import N_, Term
 from asocia.monitoring import computed
 from asocia.monitoring.defaults import ensure_defaults
 from asocia.monitoring.periods import Period, parse_period
@@ -136,7 +137,7 @@ def get_indicator(session: Session, code: str) -> Indicator:
     ensure_defaults(session)
     found = session.scalars(select(Indicator).where(Indicator.code == code)).one_or_none()
     if found is None:
-        raise MonitoringError(f"indicator: unknown code {code!r}")
+        raise MonitoringError(N_("indicator: unknown code %(code)r"), code=code)
     return found
 
 
@@ -315,7 +316,7 @@ def parse_period_or_fail(code: str) -> Period:
     try:
         return parse_period(code)
     except ValueError as exc:
-        raise MonitoringError(f"period: {exc}") from None
+        raise MonitoringError(N_("period: %(reason)s"), reason=exc) from None
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -348,9 +349,13 @@ def _number(name: str, value: Any) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise MonitoringError(f"{name}: {value!r} is not a number") from None
+        raise MonitoringError(
+            N_("%(field)s: %(value)r is not a number"), field=Term(name), value=value
+        ) from None
     if math.isnan(number) or math.isinf(number):
-        raise MonitoringError(f"{name}: {value!r} is not a finite number")
+        raise MonitoringError(
+            N_("%(field)s: %(value)r is not a finite number"), field=Term(name), value=value
+        )
     return number
 
 
@@ -373,23 +378,27 @@ def enter_value(
     indicator = get_indicator(session, code)
     parsed = parse_period_or_fail(period)
     if kind not in KINDS:
-        raise MonitoringError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+        raise MonitoringError(
+            N_("kind: %(value)r is not one of %(choices)s"), value=kind, choices=", ".join(KINDS)
+        )
     territory = (territory or NATIONAL).strip()
     if territory != NATIONAL and not territory.startswith(("region:", "comuna:")):
-        raise MonitoringError(f"territory: {territory!r} (use CL, region:<code> or comuna:<code>)")
+        raise MonitoringError(
+            N_("territory: %(value)r (use CL, region:<code> or comuna:<code>)"), value=territory
+        )
     if is_locked(session, parsed.code):
-        raise MonitoringError(f"period: {parsed.code} is locked")
-    number = _number("value", value)
-    num = _number("numerator", numerator)
-    den = _number("denominator", denominator)
+        raise MonitoringError(N_("period: %(period)s is locked"), period=parsed.code)
+    number = _number(N_("value"), value)
+    num = _number(N_("numerator"), numerator)
+    den = _number(N_("denominator"), denominator)
     if indicator.measure == "percent" and kind == "actual" and (num is not None or den is not None):
         if num is None or den is None:
-            raise MonitoringError("numerator and denominator: give both for a percent")
+            raise MonitoringError(N_("numerator and denominator: give both for a percent"))
         if den <= 0:
-            raise MonitoringError(f"denominator: {den} must be positive")
+            raise MonitoringError(N_("denominator: %(value)s must be positive"), value=den)
         number = num / den
     if number is None:
-        raise MonitoringError("value: missing")
+        raise MonitoringError(N_("value: missing"))
     row = session.scalars(
         select(IndicatorValue).where(
             IndicatorValue.indicator_id == indicator.id,
@@ -428,15 +437,24 @@ def transition(
 ) -> IndicatorValue:
     """draft → submitted → approved, or back to returned (with a comment)."""
     if action not in _TRANSITIONS:
-        raise MonitoringError(f"action: {action!r} is not one of {', '.join(_TRANSITIONS)}")
+        raise MonitoringError(
+            N_("action: %(value)r is not one of %(choices)s"),
+            value=action,
+            choices=", ".join(_TRANSITIONS),
+        )
     row = session.get(IndicatorValue, value_id)
     if row is None:
-        raise MonitoringError(f"value {value_id} does not exist")
+        raise MonitoringError(N_("value %(id)s does not exist"), id=value_id)
     if is_locked(session, row.period):
-        raise MonitoringError(f"period: {row.period} is locked")
+        raise MonitoringError(N_("period: %(period)s is locked"), period=row.period)
     sources, target = _TRANSITIONS[action]
     if row.status not in sources:
-        raise MonitoringError(f"value {value_id} is {row.status}: cannot {action}")
+        raise MonitoringError(
+            N_("value %(id)s is %(status)s: cannot %(action)s"),
+            id=value_id,
+            status=row.status,
+            action=action,
+        )
     row.status = target
     if action in ("approve", "return"):
         row.reviewed_by, row.reviewed_at = user, utcnow()
@@ -461,10 +479,14 @@ def import_values(session: Session, text: str, user: str | None) -> dict[str, An
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("indicator", "period", "kind") if c not in header]
     if missing:
-        raise MonitoringError(f"line 1: missing column(s) {', '.join(missing)}")
+        raise MonitoringError(
+            N_("line 1: missing column(s) %(columns)s"), columns=", ".join(missing)
+        )
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
-        raise MonitoringError(f"line 1: unknown column(s) {', '.join(unknown)}")
+        raise MonitoringError(
+            N_("line 1: unknown column(s) %(columns)s"), columns=", ".join(unknown)
+        )
     reader.fieldnames = header
     errors: list[dict[str, Any]] = []
     written = 0
@@ -544,7 +566,9 @@ def series_summary(
         index = deflators(session, deflator)
         base_code = base or last.period.code
         if base_code not in index or any(p.period.code not in index for p in points):
-            raise MonitoringError(f"deflator {deflator!r} lacks a period of this series")
+            raise MonitoringError(
+                N_("deflator %(deflator)r lacks a period of this series"), deflator=deflator
+            )
         real = [(p.value or 0) * index[base_code] / index[p.period.code] for p in points]
         out["real"] = {
             "deflator": deflator,

@@ -30,6 +30,8 @@ STATUS_LABELS = {
     "baseline": N_("Baseline"),
     "target": N_("Target"),
     "actual": N_("Actual"),
+    # session bodies (a committee's code is shown as it is)
+    "council": N_("Advisory Council"),
 }
 
 TEXT = {

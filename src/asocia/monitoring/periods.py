@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from asocia.i18n import N_, MessageError
+
 _PATTERNS = (
     ("biennium", re.compile(r"^(\d{4})-(\d{4})$")),
     ("month", re.compile(r"^(\d{4})-(\d{2})$")),
@@ -17,6 +19,12 @@ _PATTERNS = (
     ("quarter", re.compile(r"^(\d{4})Q([1-4])$")),
     ("year", re.compile(r"^(\d{4})$")),
 )
+
+
+class PeriodError(MessageError):
+    """A period code that does not read (a ``ValueError``, as before)."""
+
+    domain = "monitoring"
 
 
 @dataclass(frozen=True)
@@ -44,13 +52,19 @@ def parse_period(code: str) -> Period:
         number = int(match.group(2))
         if kind == "biennium":
             if number != year + 1:
-                raise ValueError(f"{code!r}: a biennium is two consecutive years (e.g. 2022-2023)")
+                raise PeriodError(
+                    N_("%(code)r: a biennium is two consecutive years (e.g. 2022-2023)"), code=code
+                )
             return Period(text, kind, year, year + 2)
         if kind == "month":
             if not 1 <= number <= 12:
-                raise ValueError(f"{code!r}: month {number} does not exist")
+                raise PeriodError(
+                    N_("%(code)r: month %(month)s does not exist"), code=code, month=number
+                )
             return Period(text, kind, year + (number - 1) / 12, year + number / 12)
         if kind == "semester":
             return Period(text, kind, year + (number - 1) / 2, year + number / 2)
         return Period(text, kind, year + (number - 1) / 4, year + number / 4)
-    raise ValueError(f"{code!r} is not a period (use 2021, 2021S1, 2021Q3, 2021-05 or 2022-2023)")
+    raise PeriodError(
+        N_("%(code)r is not a period (use 2021, 2021S1, 2021Q3, 2021-05 or 2022-2023)"), code=code
+    )

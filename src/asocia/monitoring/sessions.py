@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asocia.db.models.monitoring import Agreement, CouncilSession, PlanAction
+from asocia.i18n import N_
 from asocia.monitoring.defaults import ensure_defaults
 from asocia.monitoring.strategy import MonitoringError
 
@@ -62,7 +63,7 @@ def get_session(session: Session, session_id: int) -> CouncilSession:
     ensure_defaults(session)
     found = session.get(CouncilSession, session_id)
     if found is None:
-        raise MonitoringError(f"session {session_id} does not exist")
+        raise MonitoringError(N_("session %(id)s does not exist"), id=session_id)
     return found
 
 
@@ -78,9 +79,9 @@ def create_session(
 ) -> CouncilSession:
     ensure_defaults(session)
     if not title.strip():
-        raise MonitoringError("title: empty")
+        raise MonitoringError(N_("title: empty"))
     if not body.strip():
-        raise MonitoringError("body: empty")
+        raise MonitoringError(N_("body: empty"))
     new = CouncilSession(
         body=body.strip(),
         held_on=held_on,
@@ -106,11 +107,15 @@ def add_agreement(
 ) -> Agreement:
     council = get_session(session, session_id)
     if not text.strip():
-        raise MonitoringError("text: empty")
+        raise MonitoringError(N_("text: empty"))
     if status not in AGREEMENT_STATUSES:
-        raise MonitoringError(f"status: {status!r} is not one of {', '.join(AGREEMENT_STATUSES)}")
+        raise MonitoringError(
+            N_("status: %(value)r is not one of %(choices)s"),
+            value=status,
+            choices=", ".join(AGREEMENT_STATUSES),
+        )
     if action_id is not None and session.get(PlanAction, action_id) is None:
-        raise MonitoringError(f"action_id: action {action_id} does not exist")
+        raise MonitoringError(N_("action_id: action %(id)s does not exist"), id=action_id)
     number = max((a.number for a in council.agreements), default=0) + 1
     agreement = Agreement(
         session_id=council.id,
@@ -129,10 +134,14 @@ def add_agreement(
 
 def set_agreement_status(session: Session, agreement_id: int, status: str) -> Agreement:
     if status not in AGREEMENT_STATUSES:
-        raise MonitoringError(f"status: {status!r} is not one of {', '.join(AGREEMENT_STATUSES)}")
+        raise MonitoringError(
+            N_("status: %(value)r is not one of %(choices)s"),
+            value=status,
+            choices=", ".join(AGREEMENT_STATUSES),
+        )
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
-        raise MonitoringError(f"agreement {agreement_id} does not exist")
+        raise MonitoringError(N_("agreement %(id)s does not exist"), id=agreement_id)
     agreement.status = status
     session.flush()
     return agreement

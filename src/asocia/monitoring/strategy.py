@@ -18,6 +18,7 @@ from asocia.db.models.monitoring import (
     Strategy,
     TimelineEvent,
 )
+from asocia.i18n import N_, MessageError
 from asocia.monitoring.defaults import STRATEGY_CODE, ensure_defaults
 
 ACTION_STATUSES = ("pendiente", "en_curso", "realizado", "atrasado", "cancelado")
@@ -35,8 +36,10 @@ ACTION_FIELDS = (
 )
 
 
-class MonitoringError(ValueError):
+class MonitoringError(MessageError):
     """Bad input for a monitoring operation (the message says which field and why)."""
+
+    domain = "monitoring"
 
 
 def strategy_view(session: Session) -> dict[str, Any]:
@@ -152,7 +155,7 @@ def _objective_id(session: Session, code: str | None) -> int | None:
         return None
     found = session.scalar(select(StrategicObjective.id).where(StrategicObjective.code == code))
     if found is None:
-        raise MonitoringError(f"objective: unknown code {code!r}")
+        raise MonitoringError(N_("objective: unknown code %(code)r"), code=code)
     return found
 
 
@@ -161,7 +164,7 @@ def _committee_id(session: Session, code: str | None) -> int | None:
         return None
     found = session.scalar(select(Committee.id).where(Committee.code == code))
     if found is None:
-        raise MonitoringError(f"committee: unknown code {code!r}")
+        raise MonitoringError(N_("committee: unknown code %(code)r"), code=code)
     return found
 
 
@@ -181,20 +184,31 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
                 try:
                     clean[key] = date.fromisoformat(str(value))
                 except ValueError:
-                    raise MonitoringError(f"{key}: {value!r} is not a date (YYYY-MM-DD)") from None
+                    raise MonitoringError(
+                        N_("starts_on: %(value)r is not a date (YYYY-MM-DD)")
+                        if key == "starts_on"
+                        else N_("due_on: %(value)r is not a date (YYYY-MM-DD)"),
+                        value=value,
+                    ) from None
         elif key == "status":
             if value not in ACTION_STATUSES:
                 raise MonitoringError(
-                    f"status: {value!r} is not one of {', '.join(ACTION_STATUSES)}"
+                    N_("status: %(value)r is not one of %(choices)s"),
+                    value=value,
+                    choices=", ".join(ACTION_STATUSES),
                 )
             clean[key] = value
         elif key == "progress":
             try:
                 number = int(value)
             except (TypeError, ValueError):
-                raise MonitoringError(f"progress: {value!r} is not a whole number") from None
+                raise MonitoringError(
+                    N_("progress: %(value)r is not a whole number"), value=value
+                ) from None
             if not 0 <= number <= 100:
-                raise MonitoringError(f"progress: {number} is not between 0 and 100")
+                raise MonitoringError(
+                    N_("progress: %(value)s is not between 0 and 100"), value=number
+                )
             clean[key] = number
         elif key == "evidence":
             items = value if isinstance(value, list) else str(value or "").splitlines()
@@ -202,9 +216,9 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
         elif key in ("title", "responsible", "leader"):
             clean[key] = (str(value).strip() or None) if value is not None else None
             if key == "title" and not clean[key]:
-                raise MonitoringError("title: empty")
+                raise MonitoringError(N_("title: empty"))
         else:
-            raise MonitoringError(f"{key}: not a field of an action")
+            raise MonitoringError(N_("%(field)s: not a field of an action"), field=key)
     return clean
 
 
@@ -215,17 +229,19 @@ def create_action(
     ensure_defaults(session)
     plan = session.scalars(select(Plan).where(Plan.code == plan_code)).one_or_none()
     if plan is None:
-        raise MonitoringError(f"plan: unknown code {plan_code!r}")
+        raise MonitoringError(N_("plan: unknown code %(code)r"), code=plan_code)
     if not code.strip():
-        raise MonitoringError("code: empty")
+        raise MonitoringError(N_("code: empty"))
     exists = session.scalar(
         select(PlanAction.id).where(PlanAction.plan_id == plan.id, PlanAction.code == code)
     )
     if exists is not None:
-        raise MonitoringError(f"code: {code!r} already exists in {plan_code}")
+        raise MonitoringError(
+            N_("code: %(code)r already exists in %(plan)s"), code=code, plan=plan_code
+        )
     clean = _clean(session, {"status": "pendiente", "progress": 0, **values})
     if "title" not in clean:
-        raise MonitoringError("title: missing")
+        raise MonitoringError(N_("title: missing"))
     action = PlanAction(plan_id=plan.id, code=code.strip(), **clean)
     session.add(action)
     session.flush()
@@ -240,7 +256,7 @@ def update_action(
     """Change fields of an action; one history row per field that really changed."""
     action = session.get(PlanAction, action_id)
     if action is None:
-        raise MonitoringError(f"action {action_id} does not exist")
+        raise MonitoringError(N_("action %(id)s does not exist"), id=action_id)
     clean = _clean(session, values)
     changes: list[ActionChange] = []
     for key, new in clean.items():

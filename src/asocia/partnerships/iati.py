@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asocia.db.models.partnerships import Project, ProjectParticipant
+from asocia.i18n import N_
 from asocia.partnerships.store import (
     PartnershipError,
     ensure_defaults,
@@ -76,7 +77,9 @@ def _date(value: str | None, where: str) -> date | None:
     try:
         return date.fromisoformat(value.strip()[:10])
     except ValueError:
-        raise PartnershipError(f"{where}: iso-date {value!r} is not a date (YYYY-MM-DD)") from None
+        raise PartnershipError(
+            N_("%(where)s: iso-date %(value)r is not a date (YYYY-MM-DD)"), where=where, value=value
+        ) from None
 
 
 def _float(value: str | None, where: str) -> float | None:
@@ -85,17 +88,19 @@ def _float(value: str | None, where: str) -> float | None:
     try:
         return float(value.strip())
     except ValueError:
-        raise PartnershipError(f"{where}: {value!r} is not a number") from None
+        raise PartnershipError(
+            N_("%(where)s: %(value)r is not a number"), where=where, value=value
+        ) from None
 
 
 def parse_activity(activity: ET.Element, default_currency: str | None) -> dict[str, Any]:
     """One ``iati-activity`` as plain data (raises ``PartnershipError`` naming the field)."""
     identifier = (activity.findtext("iati-identifier") or "").strip()
     if not identifier:
-        raise PartnershipError("iati-identifier: missing")
+        raise PartnershipError(N_("iati-identifier: missing"))
     title = _narrative(activity.find("title"))
     if not title:
-        raise PartnershipError(f"{identifier}: title: missing")
+        raise PartnershipError(N_("%(activity)s: title: missing"), activity=identifier)
     dates: dict[str, date | None] = {}
     for d in activity.findall("activity-date"):
         key = DATE_TYPES.get(d.get("type", ""))
@@ -167,14 +172,22 @@ def parse(data: bytes) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     except ET.ParseError as exc:
         line, column = exc.position
         # expat counts columns from 0; people count from 1
-        raise PartnershipError(f"line {line}, column {column + 1}: not well-formed XML") from None
+        raise PartnershipError(
+            N_("line %(line)s, column %(column)s: not well-formed XML"),
+            line=line,
+            column=column + 1,
+        ) from None
     except DefusedXmlException as exc:
-        raise PartnershipError(f"refused: {exc.__class__.__name__} (entities or DTD)") from None
+        raise PartnershipError(
+            N_("refused: %(error)s (entities or DTD)"), error=exc.__class__.__name__
+        ) from None
     if root.tag != "iati-activities":
-        raise PartnershipError(f"root element is <{root.tag}>, not <iati-activities>")
+        raise PartnershipError(N_("root element is <%(tag)s>, not <iati-activities>"), tag=root.tag)
     version = root.get("version")
     if version and not version.startswith("2."):
-        raise PartnershipError(f"IATI version {version}: only 2.0x activity files are read")
+        raise PartnershipError(
+            N_("IATI version %(version)s: only 2.0x activity files are read"), version=version
+        )
     currency = root.get("default-currency")
     activities, errors = [], []
     for n, activity in enumerate(root.findall("iati-activity"), start=1):

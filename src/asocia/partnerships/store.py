@@ -20,7 +20,7 @@ from asocia.db.models.partnerships import (
     ProjectParticipant,
 )
 from asocia.db.models.registry import Cooperative
-from asocia.i18n import N_
+from asocia.i18n import N_, MessageError
 
 SEED_PREFIX = "asocia-seed004-"
 ROLES = {"1": N_("funding"), "2": N_("accountable"), "3": N_("extending"), "4": N_("implementing")}
@@ -58,8 +58,10 @@ def tiles(where: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-class PartnershipError(ValueError):
+class PartnershipError(MessageError):
     """Bad input for a partnership operation."""
+
+    domain = "partnerships"
 
 
 @cache
@@ -220,7 +222,7 @@ def get_project(session: Session, project_id: int) -> Project:
     ensure_defaults(session)
     found = session.get(Project, project_id)
     if found is None:
-        raise PartnershipError(f"project {project_id} does not exist")
+        raise PartnershipError(N_("project %(id)s does not exist"), id=project_id)
     return found
 
 
@@ -228,7 +230,7 @@ def link_cooperative(session: Session, project_id: int, cooperative_id: int) -> 
     """Record that a project reaches a cooperative of the registry."""
     project = get_project(session, project_id)
     if session.get(Cooperative, cooperative_id) is None:
-        raise PartnershipError(f"cooperative {cooperative_id} does not exist")
+        raise PartnershipError(N_("cooperative %(id)s does not exist"), id=cooperative_id)
     if cooperative_id not in [c.cooperative_id for c in project.cooperatives]:
         project.cooperatives.append(ProjectCooperative(cooperative_id=cooperative_id))
         session.flush()

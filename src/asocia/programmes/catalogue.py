@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from asocia.db.base import utcnow
 from asocia.db.models.programmes import Instrument, InstrumentChange
+from asocia.i18n import N_, Message
 from asocia.programmes.rules import RuleError, validate_rule
 
 STAGES = ("individual", "pre_associative", "associative")
@@ -88,15 +90,36 @@ class Problem:
     row: int
     field: str | None
     value: str | None
-    reason: str
+    reason: str  # English (the API's); ``message`` renders it in a language
+    message: Message | None = dataclass_field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(
+        cls, row: int, field: str | None, value: str | None, msgid: str, /, **params: object
+    ) -> Problem:
+        """A problem whose reason is the message id ``msgid`` (marked with ``N_``)."""
+        message = Message(msgid, "programmes", **params)
+        return cls(row, field, value, str(message), message)
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "field": self.field, "value": self.value, "reason": self.reason}
 
+    def reason_in(self, lang: str) -> str:
+        """The reason in ``lang`` (``es`` or ``en``)."""
+        return self.message.text(lang) if self.message else self.reason
+
+    def text(self, lang: str) -> str:
+        """The whole problem, where and why, in ``lang``."""
+        where = Message(N_("row %(row)s"), "programmes", row=self.row)
+        if self.field:
+            where = Message(N_("row %(row)s, field %(field)s"), "programmes", row=self.row,
+                            field=self.field)  # fmt: skip
+        shown = Message(N_(" (value %(value)r)"), "programmes", value=self.value)
+        suffix = shown.text(lang) if self.value is not None else ""
+        return f"{where.text(lang)}{suffix}: {self.reason_in(lang)}"
+
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", field {self.field}" if self.field else "")
-        shown = f" (value {self.value!r})" if self.value is not None else ""
-        return f"{where}{shown}: {self.reason}"
+        return self.text("en")
 
 
 class CatalogueError(ValueError):
@@ -126,13 +149,14 @@ def normalise(raw: Mapping[str, Any], row: int) -> tuple[dict[str, Any], list[Pr
     problems: list[Problem] = []
     record: dict[str, Any] = {}
 
-    def bad(name: str, value: Any, reason: str) -> None:
-        problems.append(Problem(row, name, None if value is None else str(value), reason))
+    def bad(name: str, value: Any, reason: str, **params: object) -> None:
+        shown = None if value is None else str(value)
+        problems.append(Problem.of(row, name, shown, reason, **params))
 
     for name in ("code", "name", "agency"):
         text = str(raw.get(name) or "").strip()
         if not text:
-            bad(name, raw.get(name), "required")
+            bad(name, raw.get(name), N_("required"))
         record[name] = text
     if record["agency"]:
         record["agency"] = record["agency"].upper()
@@ -146,28 +170,33 @@ def normalise(raw: Mapping[str, Any], row: int) -> tuple[dict[str, Any], list[Pr
         if isinstance(value, str):
             value = [v.strip() for v in value.split("|") if v.strip()]
         if not isinstance(value, list):
-            bad(name, value, "expected a list")
+            bad(name, value, N_("expected a list"))
             value = []
         allowed = _VOCABULARY.get(name)
         if name == "regions":
             try:
                 value = [int(v) for v in value]
             except (TypeError, ValueError):
-                bad(name, value, "region codes are whole numbers (CUT 2018)")
+                bad(name, value, N_("region codes are whole numbers (CUT 2018)"))
                 value = []
         elif allowed:
             for item in value:
                 if item not in allowed:
-                    bad(name, item, f"unknown; expected one of {', '.join(allowed)}")
+                    bad(
+                        name,
+                        item,
+                        N_("unknown; expected one of %(choices)s"),
+                        choices=", ".join(allowed),
+                    )
         record[name] = list(value)
     if not record["stages"]:
-        bad("stages", None, "at least one stage is required")
+        bad("stages", None, N_("at least one stage is required"))
     record["eligibility"] = raw.get("eligibility") or None
     try:
         validate_rule(record["eligibility"])
     except RuleError as exc:
         for message in exc.problems:
-            bad("eligibility", None, message)
+            problems.append(Problem(row, "eligibility", None, message))  # the schema's words
     record["series"] = []
     for point in raw.get("series") or []:
         try:
@@ -187,12 +216,12 @@ def normalise(raw: Mapping[str, Any], row: int) -> tuple[dict[str, Any], list[Pr
             bad(
                 "series",
                 point,
-                "each point needs a year, and numbers for budget_clp and beneficiaries",
+                N_("each point needs a year, and numbers for budget_clp and beneficiaries"),
             )
     record["series"].sort(key=lambda p: p["year"])
     status = str(raw.get("status") or "active")
     if status not in ("active", "retired"):
-        bad("status", status, "expected active or retired")
+        bad("status", status, N_("expected active or retired"))
     record["status"] = status
     return record, problems
 

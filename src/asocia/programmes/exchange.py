@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from asocia.db.models.programmes import Instrument
+from asocia.i18n import N_, MessageError
 from asocia.programmes.catalogue import (
     FIELDS,
     LIST_FIELDS,
@@ -91,7 +92,11 @@ def export(session: Session, instruments: list[Instrument], fmt: str, out: Path)
             json.dumps(to_hsds(instruments), ensure_ascii=False, indent=2), encoding="utf-8"
         )
     else:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise MessageError(
+            N_("unknown format %(format)r; expected one of %(choices)s"),
+            format=fmt,
+            choices=", ".join(FORMATS),
+        )
 
 
 def _unflatten(raw: dict[str, Any], row: int, problems: list[Problem]) -> dict[str, Any]:
@@ -105,7 +110,9 @@ def _unflatten(raw: dict[str, Any], row: int, problems: list[Problem]) -> dict[s
             try:
                 record[name] = json.loads(value)
             except json.JSONDecodeError as exc:
-                problems.append(Problem(row, name, value, f"not valid JSON: {exc.msg}"))
+                problems.append(
+                    Problem.of(row, name, value, N_("not valid JSON: %(reason)s"), reason=exc.msg)
+                )
                 record[name] = None
     return record
 
@@ -118,11 +125,20 @@ def read_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise CatalogueError(
-                [Problem(0, None, None, f"cannot read {path.name}: {exc}")]
+                [
+                    Problem.of(
+                        0,
+                        None,
+                        None,
+                        N_("cannot read %(file)s: %(reason)s"),
+                        file=path.name,
+                        reason=exc,
+                    )
+                ]
             ) from None
         items = data.get("instruments") if isinstance(data, dict) else data
         if not isinstance(items, list):
-            raise CatalogueError([Problem(0, None, None, "expected a list of instruments")])
+            raise CatalogueError([Problem.of(0, None, None, N_("expected a list of instruments"))])
         return [(i, dict(item)) for i, item in enumerate(items, start=1)]
     try:
         with open_table(path) as table:
@@ -150,8 +166,12 @@ def import_file(
         problems.extend(found)
         if record["code"] in codes:
             problems.append(
-                Problem(
-                    row, "code", record["code"], f"repeated (first on row {codes[record['code']]})"
+                Problem.of(
+                    row,
+                    "code",
+                    record["code"],
+                    N_("repeated (first on row %(first)s)"),
+                    first=codes[record["code"]],
                 )
             )
         codes.setdefault(record["code"], row)

@@ -16,6 +16,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from asocia.db.models.programmes import Instrument
+from asocia.i18n import N_, MessageError
 from asocia.programmes.catalogue import PURPOSES, STAGES, SUPPORT_TYPES
 from asocia.spreadsheets import safe_row, xlsx_row
 
@@ -25,7 +26,9 @@ BY = ("support_type", "region")
 def build(instruments: Sequence[Instrument], by: str | None = None) -> dict[str, Any]:
     """Cells, overlaps and gaps. ``by`` adds a third axis: ``support_type`` or ``region``."""
     if by not in (None, *BY):
-        raise ValueError(f"unknown axis {by!r}; expected one of {', '.join(BY)}")
+        raise MessageError(
+            N_("unknown axis %(axis)r; expected one of %(choices)s"), axis=by, choices=", ".join(BY)
+        )
     thirds: list[Any] = [None]
     if by == "support_type":
         thirds = list(SUPPORT_TYPES)

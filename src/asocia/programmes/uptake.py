@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from asocia.db.models import Cooperative
 from asocia.db.models.programmes import Uptake, UptakeRun
+from asocia.i18n import N_, MessageError
 from asocia.programmes import catalogue
 from asocia.registry.parsers import ValueProblem, parse_date, parse_int, parse_number
 from asocia.registry.readers import ReadError, open_table
@@ -67,8 +68,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-class UptakeFileError(ValueError):
+class UptakeFileError(MessageError):
     """The file cannot be read, or lacks the columns an uptake file needs."""
+
+    domain = "programmes"
 
 
 def _key(header: object) -> str:
@@ -143,12 +146,15 @@ def import_file(
             original = {name: str(table.headers[i]) for name, i in columns.items()}
             if "rut" not in columns:
                 raise UptakeFileError(
-                    f"{path.name}: no RUT column (expected one of: rut, rut receptor)"
+                    N_("%(file)s: no RUT column (expected one of: rut, rut receptor)"),
+                    file=path.name,
                 )
             if "agency" not in columns and "instrument" not in columns:
-                raise UptakeFileError(f"{path.name}: needs an agency or an instrument column")
+                raise UptakeFileError(
+                    N_("%(file)s: needs an agency or an instrument column"), file=path.name
+                )
             if "year" not in columns and "date" not in columns:
-                raise UptakeFileError(f"{path.name}: needs a year or a date column")
+                raise UptakeFileError(N_("%(file)s: needs a year or a date column"), file=path.name)
             if "purpose" in columns and "agency" in columns and "instrument" not in columns:
                 report.shape = "ley19862"
             for line, cells in table.rows:
@@ -239,7 +245,7 @@ def import_file(
                 record["purpose"] = None if purpose in (None, "") else str(purpose).strip()
                 pending.append((record, found, tax_id, line, raw.get("rut")))
     except ReadError as exc:
-        raise UptakeFileError(str(exc)) from None
+        raise UptakeFileError(N_("cannot read the file: %(reason)s"), reason=str(exc)) from None
     # Match to the registry by tax id, a thousand at a time (not one query per row).
     known = sorted({tax_id for _, _, tax_id, _, _ in pending if tax_id})
     ids: dict[str, int] = {}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from asocia.auth.policy import Permission, Principal, can
 from asocia.db.models.monitoring import IndicatorValue, PlanAction
+from asocia.i18n import error_text
 from asocia.monitoring import briefing, indicators, sessions, strategy
 from asocia.monitoring.labels import STATUS_LABELS, label
 from asocia.monitoring.labels import text as label_text
@@ -139,7 +140,7 @@ def action_create(
     try:
         action = strategy.create_action(session, plan, code, values, principal.username)
     except MonitoringError as exc:
-        return back_with_error("/monitoring/actions", exc)
+        return back_with_error("/monitoring/actions", error_text(exc, language(request)))
     return RedirectResponse(f"/monitoring/actions/{action.id}", status_code=303)
 
 
@@ -184,7 +185,9 @@ def action_update(
     try:
         strategy.update_action(session, action_id, values, principal.username)
     except MonitoringError as exc:
-        return back_with_error(f"/monitoring/actions/{action_id}", exc)
+        return back_with_error(
+            f"/monitoring/actions/{action_id}", error_text(exc, language(request))
+        )
     return RedirectResponse(f"/monitoring/actions/{action_id}", status_code=303)
 
 
@@ -223,7 +226,7 @@ def session_create(
             minutes=minutes.strip() or None,
         )  # fmt: skip
     except MonitoringError as exc:
-        return back_with_error("/monitoring/sessions", exc)
+        return back_with_error("/monitoring/sessions", error_text(exc, language(request)))
     return RedirectResponse(f"/monitoring/sessions/{new.id}", status_code=303)
 
 
@@ -269,7 +272,9 @@ def agreement_create(
             session, session_id, text, responsible=responsible, due_on=due, action_id=action
         )
     except (MonitoringError, ValueError) as exc:
-        return back_with_error(f"/monitoring/sessions/{session_id}", exc)
+        return back_with_error(
+            f"/monitoring/sessions/{session_id}", error_text(exc, language(request))
+        )
     return RedirectResponse(f"/monitoring/sessions/{session_id}", status_code=303)
 
 
@@ -286,7 +291,7 @@ def agreement_status(
     try:
         sessions.set_agreement_status(session, agreement_id, status)
     except MonitoringError as exc:
-        return back_with_error(f"/monitoring/sessions/{back}", exc)
+        return back_with_error(f"/monitoring/sessions/{back}", error_text(exc, language(request)))
     return RedirectResponse(f"/monitoring/sessions/{back}", status_code=303)
 
 
@@ -353,7 +358,7 @@ def indicators_page(
             session, period, control=disclosure_control(request, principal)
         )
     except MonitoringError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, error_text(exc, language(request))) from None
     return render(
         request,
         "monitoring/indicators.html",
@@ -375,7 +380,10 @@ def indicator_page(
         series = indicators.series_summary(session, code, deflator)
         series_error = None
     except MonitoringError as exc:
-        series, series_error = indicators.series_summary(session, code), str(exc)
+        series, series_error = (
+            indicators.series_summary(session, code),
+            error_text(exc, language(request)),
+        )
     values = indicators.list_values(session, code)
     if not can(principal, Permission.ENTER_INDICATOR_VALUES):
         values = [v for v in values if v["status"] == "approved"]
@@ -421,7 +429,7 @@ def value_enter(
             comment=comment, user=principal.username,
         )  # fmt: skip
     except MonitoringError as exc:
-        return back_with_error(f"/monitoring/indicators/{code}", exc)
+        return back_with_error(f"/monitoring/indicators/{code}", error_text(exc, language(request)))
     return RedirectResponse(f"/monitoring/indicators/{code}", status_code=303)
 
 
@@ -455,7 +463,7 @@ def value_transition(
     try:
         _transition(session, principal, value_id, action, comment or None)
     except MonitoringError as exc:
-        return back_with_error(f"/monitoring/indicators/{code}", exc)
+        return back_with_error(f"/monitoring/indicators/{code}", error_text(exc, language(request)))
     return RedirectResponse(f"/monitoring/indicators/{code}", status_code=303)
 
 

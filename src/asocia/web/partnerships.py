@@ -13,10 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from asocia.auth.policy import Permission, Principal
+from asocia.i18n import N_, error_text
 from asocia.partnerships import iati, store
 from asocia.partnerships.store import PartnershipError
 from asocia.web.deps import SESSION, back_with_error, require
-from asocia.web.templating import render
+from asocia.web.templating import language, render
 
 router = APIRouter()
 api_router = APIRouter(tags=["partnerships"])
@@ -77,6 +78,7 @@ def project_page(
 
 @router.post("/partnerships/projects/{project_id}/cooperatives")
 def project_link(
+    request: Request,
     project_id: int,
     cooperative_id: int = Form(...),
     principal: Principal = MANAGE,
@@ -86,7 +88,9 @@ def project_link(
     try:
         store.link_cooperative(session, project_id, cooperative_id)
     except PartnershipError as exc:
-        return back_with_error(f"/partnerships/projects/{project_id}", exc)
+        return back_with_error(
+            f"/partnerships/projects/{project_id}", error_text(exc, language(request))
+        )
     return RedirectResponse(f"/partnerships/projects/{project_id}", status_code=303)
 
 
@@ -114,7 +118,7 @@ def import_page(request: Request, principal: Principal = MANAGE) -> Response:
 async def _read(file: UploadFile) -> bytes:
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise PartnershipError("the file is larger than 50 MB")
+        raise PartnershipError(N_("the file is larger than 50 MB"))
     return data
 
 
@@ -137,7 +141,7 @@ async def import_upload(
         return render(
             request,
             "partnerships/import.html",
-            {"result": None, "error": str(exc)},
+            {"result": None, "error": error_text(exc, language(request))},
             status_code=422,
         )
     return render(request, "partnerships/import.html", {"result": result, "error": None})

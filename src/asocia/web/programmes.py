@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from asocia.auth.policy import Permission, Principal, can, can_view_cooperative
 from asocia.db.models import Cooperative
 from asocia.db.models.programmes import PreAssociativeGroup, UptakeRun
+from asocia.i18n import N_, error_text
 from asocia.programmes import catalogue, coverage, exchange, feasibility, matrix, recommend, uptake
 from asocia.programmes.labels import label, labels
 from asocia.programmes.rules import category_label, describe
@@ -271,7 +272,11 @@ def _form_record(form: Any) -> tuple[dict[str, Any], list[catalogue.Problem]]:
         try:
             record[name] = json.loads(text) if text else None
         except json.JSONDecodeError as exc:
-            problems.append(catalogue.Problem(1, name, text[:80], f"not valid JSON: {exc.msg}"))
+            problems.append(
+                catalogue.Problem.of(
+                    1, name, text[:80], N_("not valid JSON: %(reason)s"), reason=exc.msg
+                )
+            )
             record[name] = None
     return record, problems
 
@@ -349,7 +354,7 @@ async def uptake_upload(
         return render(
             request,
             "programmes/uptake.html",
-            {"report": None, "error": str(exc), "runs": _runs(session)},
+            {"report": None, "error": error_text(exc, language(request)), "runs": _runs(session)},
             status_code=400,
         )
     return render(
