@@ -52,6 +52,15 @@ def test_secretariat_creates_a_session_and_open_agreements_carry_over(web: Web) 
     assert "Enviar borrador de la estrategia" in " ".join(cells)
     pdf = client.get(f"/api/v1/sessions/{second_id}/briefing?format=pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+    # The body is shown by its name, not its code; a committee's name as it was given.
+    client.post(
+        "/monitoring/sessions",
+        data={"held_on": "2021-07-01", "title": "Julio", "body": "Comité de Fomento",
+              "csrf_token": token},
+    )  # fmt: skip
+    listing = client.get("/monitoring/sessions").text
+    assert "<td>Consejo Asesor</td>" in listing and ">council<" not in listing
+    assert "<td>Comité de Fomento</td>" in listing
 
 
 def test_value_workflow_through_the_api(web: Web) -> None:

@@ -199,10 +199,15 @@ def sessions_page(
     request: Request, principal: Principal = SESSIONS, session: Session = SESSION
 ) -> Response:
     """Sessions of the council and its committees."""
+    lang = language(request)
     return render(
         request,
         "monitoring/sessions.html",
-        {"sessions": sessions.list_sessions(session), "error": request.query_params.get("error")},
+        {
+            "sessions": sessions.list_sessions(session),
+            "error": request.query_params.get("error"),
+            "body_label": lambda code: label(code, lang),  # a committee's name shows as it is
+        },
     )
 
 
@@ -211,7 +216,7 @@ def session_create(
     request: Request,
     held_on: date = Form(...),
     title: str = Form(...),
-    body: str = Form("council"),
+    body: str = Form(""),
     attendees: str = Form(""),
     agenda: str = Form(""),
     minutes: str = Form(""),
@@ -221,7 +226,7 @@ def session_create(
     """Create a session; its agenda will start with the open agreements."""
     try:
         new = sessions.create_session(
-            session, body=body, held_on=held_on, title=title,
+            session, body=body.strip() or "council", held_on=held_on, title=title,
             attendees=attendees.splitlines(), agenda=agenda.splitlines(),
             minutes=minutes.strip() or None,
         )  # fmt: skip
