@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
@@ -102,11 +104,18 @@ def _page(session: Session, principal: Principal, request: Request) -> queries.P
         raise HTTPException(400, "bad cursor or sort") from None
 
 
+@cache
 def _choices(lang: str) -> dict[str, Any]:
+    """The filter form's choices in ``lang`` (package data: the same for the whole process)."""
     t = territory()
     return {
-        "regions": sorted(t.regions.values(), key=lambda r: r.code),
-        "comunas": sorted(t.comunas.values(), key=lambda c: (c.region_code, c.name)),
+        "regions": [
+            (str(r.code), r.name) for r in sorted(t.regions.values(), key=lambda r: r.code)
+        ],
+        "comunas": [
+            (str(c.code), c.name)
+            for c in sorted(t.comunas.values(), key=lambda c: (c.region_code, c.name))
+        ],
         **{
             name: [(code, term.label(lang)) for code, term in vocabulary(category).terms.items()]
             for name, category in (
@@ -119,6 +128,29 @@ def _choices(lang: str) -> dict[str, Any]:
             )
         },
     }
+
+
+@cache
+def _options(choices: str, lang: str, selected: str | None) -> Markup:
+    """The ``<option>`` elements of one of :func:`_choices`' lists, ``selected`` marked.
+
+    Built once per (list, language, choice): the comunas alone are 346 options, too many to
+    loop over in the template on every request. ``selected`` is a valid code or None (so the
+    cache stays bounded whatever the query string says).
+    """
+    return Markup(
+        "".join(
+            f'<option value="{escape(code)}"{" selected" if code == selected else ""}>'
+            f"{escape(text)}</option>"
+            for code, text in _choices(lang)[choices]
+        )
+    )
+
+
+def options(choices: str, lang: str, selected: Any) -> Markup:
+    """:func:`_options` for whatever the query string says is selected."""
+    codes = {code for code, _ in _choices(lang)[choices]}
+    return _options(choices, lang, selected if selected in codes else None)
 
 
 def _labels(item: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -156,7 +188,7 @@ def registry_list(
             "items": items,
             "params": params,
             "sort": params.get("sort", "name"),
-            **_choices(lang),
+            "options": lambda choices, selected: options(choices, lang, selected),
         },
     )
 
