@@ -180,6 +180,7 @@ async def _load(
         deadline = time.monotonic() + seconds
         started = time.monotonic()
         cpu_before = _cpu_seconds(server_pid)
+        client_before = time.process_time()
 
         async def worker(number: int) -> None:
             nonlocal sent
@@ -203,6 +204,7 @@ async def _load(
         await asyncio.gather(*(worker(n) for n in range(concurrency)))
         elapsed = time.monotonic() - started
         server_cpu = _cpu_seconds(server_pid) - cpu_before
+        client_cpu = time.process_time() - client_before
         dashboard = []
         for _ in range(20):
             start = time.perf_counter()
@@ -226,6 +228,7 @@ async def _load(
         "dashboard_bytes": size,
         "dashboard_wire": wire,
         "cpu_ms": 1000 * server_cpu / max(1, len(latencies)),
+        "client_cpu_ms": 1000 * client_cpu / max(1, len(latencies)),
         "by_kind": {k: statistics.median(v) for k, v in sorted(by_kind.items())},
     }
 
@@ -271,6 +274,7 @@ def run_engine(name: str, url: str, workers: int, args: argparse.Namespace) -> d
         f"{'':10} server CPU {result['cpu_ms']:.1f} ms a request: ~{capacity:.0f} req/s on "
         f"{usable} core{'s' if usable > 1 else ''} with the machine to itself (client excluded)"
     )
+    print(f"{'':10} client CPU {result['client_cpu_ms']:.1f} ms a request (the same 2 cores)")
     medians = "  ".join(f"{k} {v:.0f}" for k, v in result["by_kind"].items())
     print(f"{'':10} median ms by kind: {medians}")
     load = os.getloadavg()
