@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from asocia.auth.passwords import (
@@ -252,13 +252,13 @@ def principal_from_web_session(session: Session, secret: str, *, hours: int) -> 
     if row is None or row.expires_at < now or not row.is_active:
         return ANONYMOUS
     # Sliding expiry, written at most every few minutes: reads must not need the write lock
-    # (on SQLite an import holds it for minutes).
+    # (on SQLite an import holds it for minutes). Written when the session commits, so that a
+    # caller can let a busy database skip it.
     if now - row.last_seen_at > SESSION_REFRESH:
-        session.execute(
-            update(WebSession)
-            .where(WebSession.id == digest)
-            .values(last_seen_at=now, expires_at=now + timedelta(hours=hours))
-        )
+        web_session = session.get(WebSession, digest)
+        if web_session is not None:
+            web_session.last_seen_at = now
+            web_session.expires_at = now + timedelta(hours=hours)
     return Principal(
         user_id=row.id,
         username=row.username,

@@ -36,6 +36,7 @@ from asocia.registry.store import (
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
+from asocia.web import caching
 from asocia.web.deps import SESSION, get_settings, require
 from asocia.web.templating import language, render, translator
 
@@ -171,25 +172,48 @@ def _labels(item: dict[str, Any], lang: str) -> dict[str, Any]:
 # -- pages ----------------------------------------------------------------------------------
 
 
+# Rendered list pages (their blocks; the layout is rendered for each visitor).
+LIST_PAGES = caching.LRU(256)
+LIST_JSON = caching.LRU(256)
+
+
+def _list_key(request: Request, session: Session, principal: Principal) -> tuple[Any, ...]:
+    """What a list page or answer depends on: the registry's version, the query, and who
+    asks (their role's rights and, for the coop role, their cooperative)."""
+    return (
+        caching.registry_version(session),
+        principal.role,
+        principal.cooperative_id,
+        request.url.query,
+    )
+
+
 @router.get("/registry")
 def registry_list(
     request: Request, principal: Principal = BROWSE, session: Session = SESSION
 ) -> Response:
-    """The registry: search, filters, sorting, pages."""
+    """The registry: search, filters, sorting, pages (served from the cache while the registry
+    has not changed)."""
     lang = language(request)
-    page = _page(session, principal, request)
-    items = [_labels(i, lang) for i in page.items]
-    params = {k: v for k, v in request.query_params.items() if k not in ("after", "page") and v}
-    return render(
-        request,
-        "registry/list.html",
-        {
+
+    def build() -> dict[str, Any]:
+        page = _page(session, principal, request)
+        items = [_labels(i, lang) for i in page.items]
+        params = {k: v for k, v in request.query_params.items() if k not in ("after", "page") and v}
+        return {
             "page": page,
             "items": items,
             "params": params,
             "sort": params.get("sort", "name"),
             "options": lambda choices, selected: options(choices, lang, selected),
-        },
+        }
+
+    return caching.cached_page(
+        request,
+        key=(*_list_key(request, session, principal), lang),
+        template="registry/list.html",
+        build=build,
+        cache=LIST_PAGES,
     )
 
 
@@ -332,26 +356,33 @@ def cooperative_page(
 @api_router.get("/registry/cooperatives")
 def api_list(
     request: Request, principal: Principal = BROWSE, session: Session = SESSION
-) -> JSONResponse:
+) -> Response:
     """Cooperatives with filters (q, region, comuna, rural_class, legal_class, ilo_type, status,
     activity, size_band, country), sort, and pages (``after`` cursor for name sorts)."""
-    page = _page(session, principal, request)
-    return JSONResponse(
-        json.loads(
-            json.dumps(
-                {
-                    "items": page.items,
-                    "count": page.count,
-                    "count_capped": page.count_capped,
-                    "next_after": page.next_after,
-                    "page": page.page,
-                    "has_next": page.has_next,
-                    "filters": page.filters,
-                },
-                default=str,
-            )
+
+    def build() -> bytes:
+        page = _page(session, principal, request)
+        return _json(
+            {
+                "items": page.items,
+                "count": page.count,
+                "count_capped": page.count_capped,
+                "next_after": page.next_after,
+                "page": page.page,
+                "has_next": page.has_next,
+                "filters": page.filters,
+            }
         )
-    )
+
+    body = LIST_JSON.get_or_build(_list_key(request, session, principal), build)
+    return Response(body, media_type="application/json")
+
+
+def _json(data: Any) -> bytes:
+    """``data`` as JSONResponse writes it, dates and decimals as text."""
+    return json.dumps(
+        data, default=str, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode()
 
 
 @api_router.get("/registry/cooperatives/{cooperative_id}")
