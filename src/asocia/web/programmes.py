@@ -84,7 +84,24 @@ def active_catalogue(database: Database, session: Session) -> list[Instrument]:
     query: every write to an instrument adds a row to its history and moves its
     ``updated_at``. The instruments kept are detached from any session and only read.
     """
-    version = tuple(
+    version = _catalogue_version(session)
+    cached = _CATALOGUES.get(database)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with database.session() as own:
+        before = _catalogue_version(own)
+        instruments = catalogue.list_instruments(own)
+        own.commit()  # the default catalogue, if this was the first read
+        own.expunge_all()
+        # Kept only under the version it was read at (not when the first read just wrote the
+        # default catalogue, or another writer moved it meanwhile): read again next time.
+        if _catalogue_version(own) == before:
+            _CATALOGUES[database] = (before, instruments)
+    return instruments
+
+
+def _catalogue_version(session: Session) -> tuple[Any, ...]:
+    return tuple(
         session.execute(
             select(
                 func.count(Instrument.id),
@@ -93,15 +110,6 @@ def active_catalogue(database: Database, session: Session) -> list[Instrument]:
             )
         ).one()
     )
-    cached = _CATALOGUES.get(database)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    with database.session() as own:
-        instruments = catalogue.list_instruments(own)
-        own.commit()  # the default catalogue, if this was the first read
-        own.expunge_all()
-    _CATALOGUES[database] = (version, instruments)
-    return instruments
 
 
 environment.globals["programme_recommendations"] = recommendations_for
