@@ -1,15 +1,21 @@
 """A bounded mixed read load against the real server, on PostgreSQL and on SQLite.
 
     .venv/bin/python benchmarks/bench_web_load.py [--cooperatives 20000] [--seconds 60]
+        [--client wrk|httpx] [--engines postgresql,sqlite]
 
 For each engine: makes a scratch database (PostgreSQL: ``--postgres`` or
 ``ASOCIA_TEST_POSTGRES_URL``, a database created and dropped; SQLite: a temporary file), loads
 the synthetic registry, starts ``uvicorn asocia.web.asgi:app`` on 127.0.0.1 (2 workers on
 PostgreSQL, 1 on SQLite), logs in as an analyst, and runs a mixed read load (home, registry list
-with filters and search, co-op pages, the dashboard with and without filters, API lists) from
-``--concurrency`` httpx async clients in this process for ``--seconds`` seconds, never more than
+with filters and search, co-op pages, the dashboard with and without filters, API lists) over
+``--concurrency`` keep-alive connections for ``--seconds`` seconds, never more than
 ``--max-requests`` requests. Prints requests per second, p50/p95/p99 latency and errors per
-engine, then the median of 20 sequential warm dashboard requests.
+engine, the server's and the client's CPU per request, then the median of 20 sequential warm
+dashboard requests.
+
+The load comes from ``wrk`` (``--client wrk``, the default; installed from Debian's packages
+when missing), whose C event loop costs the shared 2 cores little, or from httpx tasks in this
+process (``--client httpx``; its Python costs about as much CPU per request as the server's).
 
 Target on a 2-core machine: ≥ 150 req/s with p99 < 300 ms and no errors on PostgreSQL,
 ≥ 100 req/s on SQLite; a warm dashboard in < 30 ms.
@@ -157,6 +163,7 @@ async def _load(
     username: str,
     ids: list[int],
     *,
+    client_kind: str,
     seconds: float,
     concurrency: int,
     limit: int,
@@ -165,10 +172,6 @@ async def _load(
     import httpx
 
     mix = _mix(ids)
-    latencies: list[float] = []
-    by_kind: dict[str, list[float]] = {}
-    errors: dict[str, int] = {}
-    sent = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     timeout = httpx.Timeout(30.0)
     async with httpx.AsyncClient(
@@ -177,39 +180,76 @@ async def _load(
         await _login(client, username)
         for _, path in mix:  # warm every route once (first dashboard builds the summary)
             await client.get(path.format(id=ids[0]))
-        deadline = time.monotonic() + seconds
-        started = time.monotonic()
-        cpu_before = _cpu_seconds(server_pid)
-
-        async def worker(number: int) -> None:
-            nonlocal sent
-            rng = random.Random(number)
-            while time.monotonic() < deadline and sent < limit:
-                sent += 1
-                kind, path = rng.choice(mix)
-                path = path.format(id=rng.choice(ids))
-                start = time.perf_counter()
-                try:
-                    response = await client.get(path)
-                    await response.aread()
-                    if response.status_code >= 400:
-                        status = str(response.status_code)
-                        errors[status] = errors.get(status, 0) + 1
-                except httpx.HTTPError as exc:
-                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-                latencies.append((time.perf_counter() - start) * 1000)
-                by_kind.setdefault(kind, []).append(latencies[-1])
-
-        await asyncio.gather(*(worker(n) for n in range(concurrency)))
-        elapsed = time.monotonic() - started
-        server_cpu = _cpu_seconds(server_pid) - cpu_before
+        # ... in every worker: requests at once over several connections reach all of them.
+        for _, path in mix:
+            await asyncio.gather(*(client.get(path.format(id=ids[0])) for _ in range(4)))
+        if client_kind == "wrk":
+            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+            result = _wrk(base, cookie, mix, ids, seconds, concurrency, limit, server_pid)
+            by_kind: dict[str, list[float]] = {}
+            for kind, path in mix:  # one client, no load: each kind's own time
+                for number in range(5):
+                    start = time.perf_counter()
+                    await client.get(path.format(id=ids[number]))
+                    by_kind.setdefault(kind, []).append((time.perf_counter() - start) * 1000)
+            result["by_kind"] = {k: statistics.median(v) for k, v in sorted(by_kind.items())}
+        else:
+            result = await _httpx_load(client, mix, ids, seconds, concurrency, limit, server_pid)
         dashboard = []
         for _ in range(20):
             start = time.perf_counter()
             response = await client.get("/stats")
             dashboard.append((time.perf_counter() - start) * 1000)
-        size = len(response.content)
-        wire = response.num_bytes_downloaded  # compressed, when it was
+        result["dashboard_ms"] = statistics.median(dashboard)
+        result["dashboard_bytes"] = len(response.content)
+        result["dashboard_wire"] = response.num_bytes_downloaded  # compressed, when it was
+    return result
+
+
+async def _httpx_load(
+    client: Any,
+    mix: list[tuple[str, str]],
+    ids: list[int],
+    seconds: float,
+    concurrency: int,
+    limit: int,
+    server_pid: int,
+) -> dict[str, Any]:
+    """The load from ``concurrency`` httpx tasks in this process (Python: its CPU counts)."""
+    import httpx
+
+    latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    errors: dict[str, int] = {}
+    sent = 0
+    deadline = time.monotonic() + seconds
+    started = time.monotonic()
+    cpu_before = _cpu_seconds(server_pid)
+    client_before = time.process_time()
+
+    async def worker(number: int) -> None:
+        nonlocal sent
+        rng = random.Random(number)
+        while time.monotonic() < deadline and sent < limit:
+            sent += 1
+            kind, path = rng.choice(mix)
+            path = path.format(id=rng.choice(ids))
+            start = time.perf_counter()
+            try:
+                response = await client.get(path)
+                await response.aread()
+                if response.status_code >= 400:
+                    status = str(response.status_code)
+                    errors[status] = errors.get(status, 0) + 1
+            except httpx.HTTPError as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            latencies.append((time.perf_counter() - start) * 1000)
+            by_kind.setdefault(kind, []).append(latencies[-1])
+
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    elapsed = time.monotonic() - started
+    server_cpu = _cpu_seconds(server_pid) - cpu_before
+    client_cpu = time.process_time() - client_before
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -222,11 +262,112 @@ async def _load(
         "p95": pct(0.95),
         "p99": pct(0.99),
         "errors": errors,
-        "dashboard_ms": statistics.median(dashboard),
-        "dashboard_bytes": size,
-        "dashboard_wire": wire,
         "cpu_ms": 1000 * server_cpu / max(1, len(latencies)),
+        "client_cpu_ms": 1000 * client_cpu / max(1, len(latencies)),
         "by_kind": {k: statistics.median(v) for k, v in sorted(by_kind.items())},
+        "by_kind_note": "under load",
+    }
+
+
+# wrk's script: the mix's paths in a random order fixed by the seed, the visitor's cookies,
+# a bound on the requests of each thread, and one line of figures at the end.
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local cookie = "%(cookie)s"
+local limit = %(limit)d
+local next_path, answered = 0, 0
+function init(args)
+  next_path = math.random(#paths)
+end
+function request()
+  next_path = next_path %% #paths + 1
+  return wrk.format("GET", paths[next_path], {["Cookie"] = cookie, ["Accept-Encoding"] = "gzip"})
+end
+function response(status, headers, body)
+  answered = answered + 1
+  if answered >= limit then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRK %%d %%d %%f %%f %%f %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+WRK_THREADS = 2
+
+
+def _wrk_installed() -> bool:
+    """Whether ``wrk`` is there, installing it from Debian's packages when it is not."""
+    if shutil.which("wrk"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("  installing wrk (apt-get install wrk)")
+        for command in ("install", "update", "install"):  # the package lists may be missing
+            done = subprocess.run(
+                ["apt-get", command, "-y", "-qq", *(["wrk"] if command == "install" else [])],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if command == "install" and done.returncode == 0:
+                break
+    return shutil.which("wrk") is not None
+
+
+def _wrk(
+    base: str,
+    cookie: str,
+    mix: list[tuple[str, str]],
+    ids: list[int],
+    seconds: float,
+    concurrency: int,
+    limit: int,
+    server_pid: int,
+) -> dict[str, Any]:
+    """The load from ``wrk`` (C; its CPU is measured as a child's): ``concurrency`` connections
+    on two threads, the same mix with random co-ops."""
+    import resource
+
+    rng = random.Random(7)
+    paths = [path.format(id=rng.choice(ids)) for _, path in (rng.choice(mix) for _ in range(5000))]
+    script = WRK_SCRIPT % {
+        "paths": ", ".join(f'"{p}"' for p in paths),
+        "cookie": cookie,
+        "limit": max(1, limit // WRK_THREADS),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    command = [
+        "wrk", f"-t{WRK_THREADS}", f"-c{concurrency}", f"-d{seconds:.0f}s", "--timeout", "30s",
+        "-s", handle.name, base,
+    ]  # fmt: skip
+    cpu_before = _cpu_seconds(server_pid)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        output = subprocess.run(
+            command, capture_output=True, text=True, check=True, timeout=seconds + 60
+        ).stdout
+    finally:
+        os.unlink(handle.name)
+    server_cpu = _cpu_seconds(server_pid) - cpu_before
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    line = next(x for x in output.splitlines() if x.startswith("WRK "))
+    fields = line.split()[1:]
+    requests, duration_us = int(fields[0]), int(fields[1])
+    names = ("connect", "read", "write", "status >= 400", "timeout")
+    errors = {n: int(v) for n, v in zip(names, fields[5:], strict=True) if int(v)}
+    return {
+        "requests": requests,
+        "rps": requests / (duration_us / 1e6),
+        "p50": float(fields[2]),
+        "p95": float(fields[3]),
+        "p99": float(fields[4]),
+        "errors": errors,
+        "cpu_ms": 1000 * server_cpu / max(1, requests),
+        "client_cpu_ms": 1000 * client_cpu / max(1, requests),
+        "by_kind_note": "one client, no load",
     }
 
 
@@ -242,6 +383,7 @@ def run_engine(name: str, url: str, workers: int, args: argparse.Namespace) -> d
                 base,
                 username,
                 ids,
+                client_kind=args.client,
                 seconds=args.seconds,
                 concurrency=args.concurrency,
                 limit=args.max_requests,
@@ -271,8 +413,9 @@ def run_engine(name: str, url: str, workers: int, args: argparse.Namespace) -> d
         f"{'':10} server CPU {result['cpu_ms']:.1f} ms a request: ~{capacity:.0f} req/s on "
         f"{usable} core{'s' if usable > 1 else ''} with the machine to itself (client excluded)"
     )
+    print(f"{'':10} client CPU {result['client_cpu_ms']:.1f} ms a request (the same 2 cores)")
     medians = "  ".join(f"{k} {v:.0f}" for k, v in result["by_kind"].items())
-    print(f"{'':10} median ms by kind: {medians}")
+    print(f"{'':10} median ms by kind ({result['by_kind_note']}): {medians}")
     load = os.getloadavg()
     print(f"{'':10} load average {load[0]:.1f} on {os.cpu_count()} cores (others' work too)")
     return result
@@ -292,7 +435,17 @@ def main() -> None:
         ),
     )
     parser.add_argument("--engines", default="postgresql,sqlite")
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "httpx"),
+        default="wrk",
+        help="wrk (C, light: installed from Debian when missing) or httpx tasks in this process",
+    )
     args = parser.parse_args()
+    if args.client == "wrk" and not _wrk_installed():
+        print("wrk is not installed and could not be: the load comes from httpx instead")
+        args.client = "httpx"
+    print(f"client: {args.client}, {args.concurrency} connections")
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url

@@ -194,13 +194,23 @@ def recommend(
 
 
 def for_cooperative(
-    session: Session, coop: Cooperative, *, limit: int | None = None
+    session: Session,
+    coop: Cooperative,
+    *,
+    limit: int | None = None,
+    instruments: Sequence[Instrument] | None = None,
 ) -> dict[str, Any]:
-    """Recommendations for one cooperative, with the facts they were computed from."""
+    """Recommendations for one cooperative, with the facts they were computed from.
+
+    ``instruments``: the active catalogue when the caller already holds it (the web keeps it
+    between requests); read from the database otherwise.
+    """
     lights = diagnosis_lights(session, coop.id)
     facts = cooperative_facts(coop, lights)
     purposes = cooperative_purposes(coop)
-    items = recommend(catalogue.list_instruments(session), facts, purposes, limit=limit)
+    if instruments is None:
+        instruments = catalogue.list_instruments(session)
+    items = recommend(instruments, facts, purposes, limit=limit)
     return {
         "cooperative": {"id": coop.id, "name": coop.legal_name, "tax_id": coop.tax_id},
         "stage": facts["stage"],

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import URL
+from starlette.datastructures import URL, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asocia import __version__, uploads
 from asocia.db.session import Database
@@ -22,6 +22,7 @@ from asocia.web.deps import LoginRequired, csrf_protect
 from asocia.web.security import (
     CSRF_COOKIE,
     LANGUAGE_COOKIE,
+    cookie_header,
     cookies_secure,
     new_csrf_seed,
     resolve_secret_key,
@@ -99,28 +100,43 @@ def _is_api(request: Request) -> bool:
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    @app.middleware("http")
-    async def language_and_csrf_cookie(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    app.add_middleware(LanguageAndCsrfCookie, settings=settings)
+
+
+class LanguageAndCsrfCookie:
+    """ASGI middleware: the request's language and CSRF seed (from their cookies) in
+    ``request.state``; the CSRF cookie set when the visitor had none; the basic security
+    headers. Plain ASGI rather than ``@app.middleware("http")``, which runs every request
+    through an extra task and a streamed copy of the response."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         chosen = request.cookies.get(LANGUAGE_COOKIE)
-        request.state.language = chosen if chosen in LANGUAGES else settings.default_language
+        state = request.state
+        state.language = chosen if chosen in LANGUAGES else self.settings.default_language
         seed = request.cookies.get(CSRF_COOKIE)
         fresh_seed = not seed
-        request.state.csrf_seed = seed or new_csrf_seed()
-        response = await call_next(request)
-        if fresh_seed:
-            response.set_cookie(
-                CSRF_COOKIE,
-                request.state.csrf_seed,
-                httponly=True,
-                samesite="lax",
-                secure=cookies_secure(settings, request.url.scheme),
-            )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+        state.csrf_seed = seed or new_csrf_seed()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if fresh_seed:
+                    secure = cookies_secure(self.settings, scope["scheme"])
+                    headers.raw.append(cookie_header(CSRF_COOKIE, state.csrf_seed, secure=secure))
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

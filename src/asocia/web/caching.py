@@ -8,11 +8,14 @@ the same language with the same rights (public or full statistics). So each work
 - the rendered *blocks* of the dashboard page (its content without the site header, which names
   the visitor), keyed by the same plus the language and the diagnosis section's version.
 
-The *data version* is the fingerprint the statistics summary itself uses to know it is stale
-(:func:`asocia.stats.summary.fingerprint`: rows, highest id and latest change of the registry,
-plus the summary's parameters): when the registry changes, the summary tables are rebuilt and
-the version changes with them, so a cached entry is never served for other data. Reading the
-version is one small aggregate query; a warm dashboard costs that and a template render.
+The *data version* is :func:`registry_version` (the registry's highest id and latest change,
+two index lookups) plus the statistics' parameters: when the registry changes, the version
+changes, so a cached entry is never served for other data. A warm dashboard costs that and a
+render of the layout. The summary tables keep their own fuller fingerprint
+(:func:`asocia.stats.summary.fingerprint`), checked when a board is built.
+
+Other pages cache their blocks the same way (:func:`cached_page`): the registry list, keyed by
+the registry's version, the query, the language and the visitor's role and cooperative.
 
 The cache lives in the worker's memory (bounded, least recently used out first): several
 workers each warm their own, and none needs to coordinate because the key names the data.
@@ -46,10 +49,11 @@ GZIP_MINIMUM = 1024
 
 
 class LRU:
-    """A small thread-safe least-recently-used mapping."""
+    """A small thread-safe least-recently-used mapping (:func:`clear` empties them all)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
+        _ALL.append(self)
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -75,6 +79,7 @@ class LRU:
             self._items.clear()
 
 
+_ALL: list[LRU] = []
 BOARDS = LRU(64)
 PAGES = LRU(128)
 # When each data version was first seen by this worker (its Last-Modified).
@@ -83,21 +88,34 @@ _SEEN: dict[str, datetime] = {}
 
 def clear() -> None:
     """Forget everything cached (tests; a deployment never needs to)."""
-    BOARDS.clear()
-    PAGES.clear()
+    for cache in _ALL:
+        cache.clear()
     _SEEN.clear()
 
 
-def data_version(session: Session, *, uf_clp: float) -> str:
-    """The registry's version as the statistics summary sees it (changes with the data)."""
-    from asocia.stats.definitions import load_definitions
-    from asocia.stats.dimensions import StatsContext
-    from asocia.stats.summary import fingerprint
+def registry_version(session: Session) -> str:
+    """The registry's version: its highest id and its latest change.
 
-    context = StatsContext(uf_clp=uf_clp, as_of=date.today())
+    Two index lookups (the primary key and ``updated_at``), so it is cheap enough to ask on
+    every request, at any size of registry. Every write to ``cooperatives`` moves
+    ``updated_at`` (the importer, edits and merges set it; the statistics summary relies on it
+    too) and every new row a higher id; rows are never deleted (a merge keeps both).
+    """
+    from asocia.db.models import Cooperative
+
+    row = session.execute(select(func.max(Cooperative.id), func.max(Cooperative.updated_at))).one()
     # The database's address is part of the version: one process may serve several.
-    address = session.get_bind().engine.url
-    version = f"{address}|{fingerprint(session, context, load_definitions())}"
+    return f"{session.get_bind().engine.url}|{row[0]}|{row[1]}"
+
+
+def data_version(session: Session, *, uf_clp: float) -> str:
+    """The registry's version as the statistics see it: :func:`registry_version`, the UF
+    rate and the day (ages and the year's figures are counted as of today).
+
+    The summary tables keep their own, fuller fingerprint
+    (:func:`asocia.stats.summary.fingerprint`), checked when a board is built.
+    """
+    version = f"{registry_version(session)}|{uf_clp}|{date.today().isoformat()}"
     _SEEN.setdefault(version, datetime.now(UTC).replace(microsecond=0))
     return version
 
@@ -122,10 +140,19 @@ def board(key: Hashable, build: Callable[[], T]) -> T:
 
 
 def page_blocks(
-    key: Hashable, template: str, build: Callable[[], dict[str, Any]], request: Request
+    key: Hashable,
+    template: str,
+    build: Callable[[], dict[str, Any]],
+    request: Request,
+    cache: LRU | None = None,
 ) -> dict[str, Markup]:
     """The rendered blocks (``head``, ``content``, ``scripts``, ``title``) of ``template`` for
-    ``key``; ``build`` gives the template's own context when they are not cached."""
+    ``key``; ``build`` gives the template's own context when they are not cached.
+
+    The key must hold everything the blocks depend on besides ``build``'s data: the blocks
+    must not show the visitor's name or CSRF token (those are in the layout, rendered for
+    each request by :func:`cached_page`).
+    """
     from asocia.web.templating import context_for, domain_of, environment
 
     def render_blocks() -> dict[str, Markup]:
@@ -139,7 +166,25 @@ def page_blocks(
             if name in tmpl.blocks
         }
 
-    return PAGES.get_or_build(("page", template, key), render_blocks)
+    return (cache or PAGES).get_or_build(("page", template, key), render_blocks)
+
+
+def cached_page(
+    request: Request,
+    *,
+    key: Hashable,
+    template: str,
+    build: Callable[[], dict[str, Any]],
+    cache: LRU | None = None,
+) -> HTMLResponse:
+    """``template``'s page: the site's layout for this visitor around the cached blocks."""
+    from asocia.web.templating import context_for, domain_of, environment
+
+    blocks = page_blocks(key, template, build, request, cache)
+    # The layout reads the page's gettext domain first, as the page itself would.
+    values = context_for(request, domain_of(template))
+    values["blocks"] = blocks
+    return HTMLResponse(environment.get_template("cached_page.html").render(values))
 
 
 def etag_for(*parts: Any) -> str:
@@ -195,15 +240,13 @@ def conditional_page(
 ) -> Response:
     """A cached page: 304 when the client's copy is current, else the layout around the
     cached blocks of ``template``."""
-    from asocia.web.templating import render
 
     etag = etag_for("page", template, key, visitor(request))
     modified = last_modified(version)
     headers = validators(etag, modified)
     if not_modified(request, etag, modified):
         return Response(status_code=304, headers=headers)
-    blocks = page_blocks(key, template, build, request)
-    response: HTMLResponse = render(request, "cached_page.html", {"blocks": blocks})
+    response = cached_page(request, key=key, template=template, build=build)
     response.headers.update(headers)
     return response
 

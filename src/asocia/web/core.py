@@ -15,6 +15,7 @@ from asocia.auth import accounts
 from asocia.auth.policy import Permission, Principal, Role, can
 from asocia.db.models import Cooperative, User
 from asocia.settings import LANGUAGES
+from asocia.web import caching
 from asocia.web.deps import (
     SESSION,
     get_database,
@@ -51,10 +52,19 @@ def _secure(request: Request) -> bool:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: Principal = PUBLIC, session: Session = SESSION) -> Response:
     """Home page: what the observatory is and where to go."""
-    active = session.scalar(
-        select(func.count()).select_from(Cooperative).where(Cooperative.merged_into_id.is_(None))
+    active = COUNTS.get_or_build(
+        ("active", caching.registry_version(session)),
+        lambda: session.scalar(
+            select(func.count())
+            .select_from(Cooperative)
+            .where(Cooperative.merged_into_id.is_(None))
+        ),
     )
     return render(request, "home.html", {"cooperative_count": active or 0})
+
+
+# The count of active cooperatives by registry version (counting them scans the table).
+COUNTS = caching.LRU(8)
 
 
 @router.get("/login", response_class=HTMLResponse)

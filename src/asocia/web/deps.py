@@ -5,7 +5,7 @@ Every route depends on :func:`require`; the authorization matrix test checks tha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -128,13 +128,17 @@ async def csrf_protect(request: Request) -> None:
         raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again")
 
 
-def require(permission: Permission) -> Callable[[Request], Principal]:
+def require(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that lets the request through only if its principal has ``permission``.
 
     Anonymous visitors asking for more than public pages are sent to log in (401 on the API).
     """
 
-    def dependency(request: Request, principal: Principal = Depends(get_principal)) -> Principal:
+    # async: it only compares, so it runs on the event loop (a plain ``def`` dependency would
+    # be sent to the thread pool, a hand-off on every request).
+    async def dependency(
+        request: Request, principal: Principal = Depends(get_principal)
+    ) -> Principal:
         if can(principal, permission):
             return principal
         if not principal.is_authenticated:

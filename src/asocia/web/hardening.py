@@ -16,7 +16,6 @@ clear answers (instead of 500) for malformed input and a busy database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -24,11 +23,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import event
 from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlalchemy.orm import Session
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asocia.db.session import Database
 from asocia.locks import ImportBusy
 from asocia.settings import Settings
-from asocia.web.security import CSRF_COOKIE, SESSION_COOKIE, cookies_secure, new_csrf_seed
+from asocia.web.security import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    cookie_header,
+    cookies_secure,
+    new_csrf_seed,
+)
 from asocia.web.templating import render, translator
 
 log = logging.getLogger(__name__)
@@ -55,19 +62,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     if database.dialect == "sqlite":
         _default_busy_timeout(database)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        if cookies_secure(settings, request.url.scheme) and request.url.scheme == "https":
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        principal = getattr(request.state, "principal", None)
-        if principal is not None and principal.is_authenticated:
-            response.headers["Cache-Control"] = "no-store"
-        _session_cookies(request, response, settings)
-        return response
+    app.add_middleware(SecurityHeaders, settings=settings)
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:
@@ -100,23 +95,49 @@ def install(app: FastAPI, settings: Settings) -> None:
         )
 
 
-def _session_cookies(request: Request, response: Response, settings: Settings) -> None:
+class SecurityHeaders:
+    """ASGI middleware: the CSP, HSTS over HTTPS, ``no-store`` for a logged-in visitor, and the
+    session and CSRF cookies' upkeep (:func:`_session_cookies`) on every response."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                scheme = scope["scheme"]
+                if cookies_secure(self.settings, scheme) and scheme == "https":
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+                request = Request(scope)
+                principal = getattr(request.state, "principal", None)
+                if principal is not None and principal.is_authenticated:
+                    headers["Cache-Control"] = "no-store"
+                _session_cookies(request, headers, self.settings)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _session_cookies(request: Request, headers: MutableHeaders, settings: Settings) -> None:
     """Rotate the CSRF cookie when a session opens; keep the session cookie's lifetime the
     server's (it slides with each visit, as the session's expiry does in the database)."""
     secure = cookies_secure(settings, request.url.scheme)
     session_set = [
-        value
-        for value in response.headers.getlist("set-cookie")
-        if value.startswith(f"{SESSION_COOKIE}=")
+        value for value in headers.getlist("set-cookie") if value.startswith(f"{SESSION_COOKIE}=")
     ]
     if session_set:
         opened = not any(
             "max-age=0" in v.lower() or v.startswith(f'{SESSION_COOKIE}=""') for v in session_set
         )
         if opened:
-            response.set_cookie(
-                CSRF_COOKIE, new_csrf_seed(), httponly=True, samesite="lax", secure=secure
-            )
+            headers.raw.append(cookie_header(CSRF_COOKIE, new_csrf_seed(), secure=secure))
         return
     principal = getattr(request.state, "principal", None)
     secret = request.cookies.get(SESSION_COOKIE)
@@ -126,13 +147,10 @@ def _session_cookies(request: Request, response: Response, settings: Settings) -
         and principal.is_authenticated
         and not getattr(request.state, "via_token", False)
     ):
-        response.set_cookie(
-            SESSION_COOKIE,
-            secret,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-            max_age=settings.session_hours * 3600,
+        headers.raw.append(
+            cookie_header(
+                SESSION_COOKIE, secret, secure=secure, max_age=settings.session_hours * 3600
+            )
         )
 
 

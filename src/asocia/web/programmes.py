@@ -8,16 +8,23 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from asocia.auth.policy import Permission, Principal, can, can_view_cooperative
 from asocia.db.models import Cooperative
-from asocia.db.models.programmes import PreAssociativeGroup, UptakeRun
+from asocia.db.models.programmes import (
+    Instrument,
+    InstrumentChange,
+    PreAssociativeGroup,
+    UptakeRun,
+)
+from asocia.db.session import Database
 from asocia.i18n import N_, error_text
 from asocia.programmes import catalogue, coverage, exchange, feasibility, matrix, recommend, uptake
 from asocia.programmes.labels import label, labels
@@ -60,7 +67,50 @@ def recommendations_for(
         coop = session.get(Cooperative, cooperative_id)
         if coop is None:
             return None
-        return recommend.for_cooperative(session, coop, limit=limit)
+        instruments = active_catalogue(database, session)
+        return recommend.for_cooperative(session, coop, limit=limit, instruments=instruments)
+
+
+# The active catalogue as last read by this worker, per database: (version, instruments).
+_CATALOGUES: WeakKeyDictionary[Database, tuple[tuple[Any, ...], list[Instrument]]] = (
+    WeakKeyDictionary()
+)
+
+
+def active_catalogue(database: Database, session: Session) -> list[Instrument]:
+    """The active instruments, read again only when the catalogue changed.
+
+    Every co-op page shows recommendations, and reading the catalogue (a few dozen rows with
+    nine JSON columns each) cost more than the rest of the page. The version is one small
+    query: every write to an instrument adds a row to its history and moves its
+    ``updated_at``. The instruments kept are detached from any session and only read.
+    """
+    version = _catalogue_version(session)
+    cached = _CATALOGUES.get(database)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with database.session() as own:
+        before = _catalogue_version(own)
+        instruments = catalogue.list_instruments(own)
+        own.commit()  # the default catalogue, if this was the first read
+        own.expunge_all()
+        # Kept only under the version it was read at (not when the first read just wrote the
+        # default catalogue, or another writer moved it meanwhile): read again next time.
+        if _catalogue_version(own) == before:
+            _CATALOGUES[database] = (before, instruments)
+    return instruments
+
+
+def _catalogue_version(session: Session) -> tuple[Any, ...]:
+    return tuple(
+        session.execute(
+            select(
+                func.count(Instrument.id),
+                func.max(Instrument.updated_at),
+                select(func.max(InstrumentChange.id)).scalar_subquery(),
+            )
+        ).one()
+    )
 
 
 environment.globals["programme_recommendations"] = recommendations_for

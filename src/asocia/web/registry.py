@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
@@ -34,6 +36,7 @@ from asocia.registry.store import (
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
+from asocia.web import caching
 from asocia.web.deps import SESSION, get_settings, require
 from asocia.web.templating import language, render, translator
 
@@ -102,11 +105,18 @@ def _page(session: Session, principal: Principal, request: Request) -> queries.P
         raise HTTPException(400, "bad cursor or sort") from None
 
 
+@cache
 def _choices(lang: str) -> dict[str, Any]:
+    """The filter form's choices in ``lang`` (package data: the same for the whole process)."""
     t = territory()
     return {
-        "regions": sorted(t.regions.values(), key=lambda r: r.code),
-        "comunas": sorted(t.comunas.values(), key=lambda c: (c.region_code, c.name)),
+        "regions": [
+            (str(r.code), r.name) for r in sorted(t.regions.values(), key=lambda r: r.code)
+        ],
+        "comunas": [
+            (str(c.code), c.name)
+            for c in sorted(t.comunas.values(), key=lambda c: (c.region_code, c.name))
+        ],
         **{
             name: [(code, term.label(lang)) for code, term in vocabulary(category).terms.items()]
             for name, category in (
@@ -119,6 +129,29 @@ def _choices(lang: str) -> dict[str, Any]:
             )
         },
     }
+
+
+@cache
+def _options(choices: str, lang: str, selected: str | None) -> Markup:
+    """The ``<option>`` elements of one of :func:`_choices`' lists, ``selected`` marked.
+
+    Built once per (list, language, choice): the comunas alone are 346 options, too many to
+    loop over in the template on every request. ``selected`` is a valid code or None (so the
+    cache stays bounded whatever the query string says).
+    """
+    return Markup(
+        "".join(
+            f'<option value="{escape(code)}"{" selected" if code == selected else ""}>'
+            f"{escape(text)}</option>"
+            for code, text in _choices(lang)[choices]
+        )
+    )
+
+
+def options(choices: str, lang: str, selected: Any) -> Markup:
+    """:func:`_options` for whatever the query string says is selected."""
+    codes = {code for code, _ in _choices(lang)[choices]}
+    return _options(choices, lang, selected if selected in codes else None)
 
 
 def _labels(item: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -139,25 +172,48 @@ def _labels(item: dict[str, Any], lang: str) -> dict[str, Any]:
 # -- pages ----------------------------------------------------------------------------------
 
 
+# Rendered list pages (their blocks; the layout is rendered for each visitor).
+LIST_PAGES = caching.LRU(256)
+LIST_JSON = caching.LRU(256)
+
+
+def _list_key(request: Request, session: Session, principal: Principal) -> tuple[Any, ...]:
+    """What a list page or answer depends on: the registry's version, the query, and who
+    asks (their role's rights and, for the coop role, their cooperative)."""
+    return (
+        caching.registry_version(session),
+        principal.role,
+        principal.cooperative_id,
+        request.url.query,
+    )
+
+
 @router.get("/registry")
 def registry_list(
     request: Request, principal: Principal = BROWSE, session: Session = SESSION
 ) -> Response:
-    """The registry: search, filters, sorting, pages."""
+    """The registry: search, filters, sorting, pages (served from the cache while the registry
+    has not changed)."""
     lang = language(request)
-    page = _page(session, principal, request)
-    items = [_labels(i, lang) for i in page.items]
-    params = {k: v for k, v in request.query_params.items() if k not in ("after", "page") and v}
-    return render(
-        request,
-        "registry/list.html",
-        {
+
+    def build() -> dict[str, Any]:
+        page = _page(session, principal, request)
+        items = [_labels(i, lang) for i in page.items]
+        params = {k: v for k, v in request.query_params.items() if k not in ("after", "page") and v}
+        return {
             "page": page,
             "items": items,
             "params": params,
             "sort": params.get("sort", "name"),
-            **_choices(lang),
-        },
+            "options": lambda choices, selected: options(choices, lang, selected),
+        }
+
+    return caching.cached_page(
+        request,
+        key=(*_list_key(request, session, principal), lang),
+        template="registry/list.html",
+        build=build,
+        cache=LIST_PAGES,
     )
 
 
@@ -300,26 +356,33 @@ def cooperative_page(
 @api_router.get("/registry/cooperatives")
 def api_list(
     request: Request, principal: Principal = BROWSE, session: Session = SESSION
-) -> JSONResponse:
+) -> Response:
     """Cooperatives with filters (q, region, comuna, rural_class, legal_class, ilo_type, status,
     activity, size_band, country), sort, and pages (``after`` cursor for name sorts)."""
-    page = _page(session, principal, request)
-    return JSONResponse(
-        json.loads(
-            json.dumps(
-                {
-                    "items": page.items,
-                    "count": page.count,
-                    "count_capped": page.count_capped,
-                    "next_after": page.next_after,
-                    "page": page.page,
-                    "has_next": page.has_next,
-                    "filters": page.filters,
-                },
-                default=str,
-            )
+
+    def build() -> bytes:
+        page = _page(session, principal, request)
+        return _json(
+            {
+                "items": page.items,
+                "count": page.count,
+                "count_capped": page.count_capped,
+                "next_after": page.next_after,
+                "page": page.page,
+                "has_next": page.has_next,
+                "filters": page.filters,
+            }
         )
-    )
+
+    body = LIST_JSON.get_or_build(_list_key(request, session, principal), build)
+    return Response(body, media_type="application/json")
+
+
+def _json(data: Any) -> bytes:
+    """``data`` as JSONResponse writes it, dates and decimals as text."""
+    return json.dumps(
+        data, default=str, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode()
 
 
 @api_router.get("/registry/cooperatives/{cooperative_id}")

@@ -12,6 +12,7 @@ import hmac
 import secrets
 
 from sqlalchemy.exc import IntegrityError
+from starlette.responses import Response
 
 from asocia.db.models import InstanceSetting
 from asocia.db.session import Database
@@ -50,6 +51,16 @@ def resolve_secret_key(settings: Settings, database: Database) -> str:
 def cookies_secure(settings: Settings, scheme: str) -> bool:
     """Whether cookies get the ``Secure`` flag: over HTTPS (as the proxy reports it) or forced."""
     return settings.force_secure_cookies or scheme == "https"
+
+
+def cookie_header(
+    name: str, value: str, *, secure: bool, max_age: int | None = None
+) -> tuple[bytes, bytes]:
+    """The raw ``Set-Cookie`` header of an HttpOnly, SameSite=Lax cookie, written exactly as
+    ``Response.set_cookie`` writes it (for ASGI middleware, which sees raw headers)."""
+    response = Response()
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", secure=secure)
+    return response.raw_headers[-1]
 
 
 def new_csrf_seed() -> str:
