@@ -355,7 +355,7 @@ class SeenKeys:
     registry numbers), others with their country in front.
     """
 
-    _CHUNK = 10_000
+    _CHUNK = 10_000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # parameters a query
 
     def __init__(self, default_country: str) -> None:
         self.default_country = default_country
