@@ -76,14 +76,20 @@ def main() -> None:
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(scratch)], input=archive, check=True)
         versions = {"before": scratch / "src", "after": ROOT / "src"}
-        env = {
-            **os.environ,
-            "ASOCIA_DATABASE_URL": f"sqlite:///{scratch / 'bench.db'}",
-            "LANGUAGE": "en",
+        # Each version gets its own database, migrated and filled by its own code (an older
+        # asocia refuses a schema newer than its migrations).
+        envs = {
+            name: {
+                **os.environ,
+                "ASOCIA_DATABASE_URL": f"sqlite:///{scratch / f'bench-{name}.db'}",
+                "LANGUAGE": "en",
+            }
+            for name in versions
         }
-        run(versions["after"], ["db", "upgrade"], env)
-        run(versions["after"], ["demo", "--cooperatives", "300"], env)
-        run(versions["after"], ["stats", "summary"], env)  # builds the statistics summary
+        for name, src in versions.items():
+            run(src, ["db", "upgrade"], envs[name])
+            run(src, ["demo", "--cooperatives", "300"], envs[name])
+            run(src, ["stats", "summary"], envs[name])  # builds the statistics summary
         print(f"asocia start-up, median of {options.rounds} runs (before = {options.before})")
         print(f"{'':<34} {'wall time':^28} {'CPU time (user + system)':^28}")
         print(f"{'command':<34}" + f" {'before':>9} {'after':>9} {'ratio':>7}  " * 2)
@@ -91,7 +97,7 @@ def main() -> None:
             times: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
             for _round in range(options.rounds):
                 for name, src in versions.items():
-                    times[name].append(run(src, args, env))
+                    times[name].append(run(src, args, envs[name]))
             line = f"{'asocia ' + ' '.join(args):<34}"
             for column in (0, 1):
                 before = statistics.median(t[column] for t in times["before"])
