@@ -26,31 +26,34 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", ascii_only).strip()
 
 
+def _ascii_words(text: str, separators: re.Pattern[str]) -> str:
+    """``text`` casefolded, accents and other non-ASCII dropped, each run of ``separators``
+    one space (not yet trimmed)."""
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode("ascii")
+    return separators.sub(" ", folded)
+
+
 def name_key(legal_name: str) -> str:
     """The key of a legal name used for search and sorting: folded, words in order."""
-    if legal_name.isascii():
-        return _NON_WORD.sub(" ", legal_name.lower()).strip()[:300]
-    decomposed = unicodedata.normalize("NFKD", legal_name.casefold())
-    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
-    return _NON_WORD.sub(" ", ascii_only).strip()[:300]
+    return _ascii_words(legal_name, _NON_WORD).strip()[:300]
 
 
 def name_keys(legal_names: list[str | None]) -> list[str | None]:
     """:func:`name_key` of each name (None stays None), folding the whole column at once.
 
-    The names are joined with NUL (which no cell holds) and folded in three C-level passes
-    over the joined text, instead of three calls per name: casefolding, the compatibility
-    decomposition and the ASCII filter all work character by character, so the result is the
-    same name by name.
+    The names are joined with NUL (which no cell holds) and folded by the same passes as
+    :func:`name_key`, once over the joined text instead of once per name: casefolding, the
+    compatibility decomposition and the ASCII filter all work character by character, so the
+    result is the same name by name.
     """
     present = [n for n in legal_names if n is not None]
     joined = "\x00".join(present)
     if joined.count("\x00") != len(present) - 1:  # a NUL inside a name, or no name at all
         return [None if n is None else name_key(n) for n in legal_names]
-    folded = joined.casefold()
-    if not folded.isascii():
-        folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode("ascii")
-    keys = iter(k.strip()[:300] for k in _NON_WORD_OR_NUL.sub(" ", folded).split("\x00"))
+    words = _ascii_words(joined, _NON_WORD_OR_NUL)  # NUL is kept: it separates the names
+    keys = iter(k.strip()[:300] for k in words.split("\x00"))
     return [None if n is None else next(keys) for n in legal_names]
 
 
