@@ -32,6 +32,7 @@ from asocia.registry.flags import flag_code
 from asocia.registry.parallel import worker_batches
 from asocia.registry.readers import ReadError, open_table
 from asocia.registry.store import (
+    SQLITE_MAX_PARAMETERS,
     Actor,
     RegistryWriter,
     record_failed_run,
@@ -355,7 +356,7 @@ class SeenKeys:
     registry numbers), others with their country in front.
     """
 
-    _CHUNK = 10_000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # parameters a query
+    _CHUNK = min(10_000, SQLITE_MAX_PARAMETERS)  # keys a query
 
     def __init__(self, default_country: str) -> None:
         self.default_country = default_country

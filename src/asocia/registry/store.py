@@ -75,10 +75,11 @@ _NOT_HISTORY = frozenset(("name_key", "ilo_type_overridden", "source_file", "sou
                           "import_run_id", "country"))  # fmt: skip
 #: Page cache of a bulk-writing SQLite connection, in KiB (SQLite's default is 2 MB).
 SQLITE_BULK_CACHE_KIB = -65536
+#: Parameters one SQLite statement may bind: 32,766 since SQLite 3.32, 999 before.
+SQLITE_MAX_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 #: Keys looked up per query when an import reads the stored co-ops of a batch: round trips
-#: are what a re-import into PostgreSQL waits on. SQLite allows 32,766 parameters since 3.32,
-#: 999 before.
-LOOKUP_CHUNK = 5000 if sqlite3.sqlite_version_info >= (3, 32) else 900
+#: are what a re-import into PostgreSQL waits on (the country takes one more parameter).
+LOOKUP_CHUNK = min(5000, SQLITE_MAX_PARAMETERS - 1)
 #: ``maintenance_work_mem`` for building the indexes deferred by a first PostgreSQL load.
 POSTGRES_INDEX_MEMORY = "256MB"
 _DEFAULTS = {"organisation_type": "cooperativa", "ilo_type_overridden": False}
