@@ -127,3 +127,18 @@ def test_api_tokens_record_their_use_and_stop_when_revoked_or_deactivated(web: W
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     wrong = client.get("/api/v1/me", headers={"Authorization": "Bearer asc_nothing"})
     assert wrong.status_code == 401
+
+
+def test_a_cooperative_page_with_recommendations_checks_out_one_connection(web: Web) -> None:
+    coop = web.make_cooperative(legal_name="Cooperativa Alfa", name_key="alfa", region_code=13)
+    client = web.login_as("analyst")
+    first = client.get(f"/registry/{coop}")
+    assert first.status_code == 200
+    # The first page writes the default programme catalogue; the next reads it into the
+    # worker's cache (each in a session of its own). From then on, one connection.
+    client.get(f"/registry/{coop}")
+    assert 'data-testid="recommendations"' in first.text
+    with _checkouts(web) as counted:
+        again = client.get(f"/registry/{coop}")
+    assert again.status_code == 200 and again.text.count("Cooperativa Alfa") >= 1
+    assert counted[0] == 1

@@ -51,7 +51,19 @@ def get_session(request: Request) -> Iterator[Session]:
     """A session for the request, committed when the route returns without error."""
     with get_database(request).session() as session:
         hardening.bounded_wait(session)
-        yield session
+        # Also for what a page's template asks of the database while it renders (see
+        # :func:`request_session`), so a page checks out one connection.
+        request.state.session = session
+        try:
+            yield session
+        finally:
+            del request.state.session
+
+
+def request_session(request: Request) -> Session | None:
+    """The request's open database session, if its route has one (None otherwise)."""
+    session: Session | None = getattr(request.state, "session", None)
+    return session
 
 
 # Routes take their session as ``session: Session = SESSION``. ``scope="function"`` commits

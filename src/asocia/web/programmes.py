@@ -32,7 +32,13 @@ from asocia.programmes.rules import category_label, describe
 from asocia.programmes.series import series_of
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
-from asocia.web.deps import SESSION, disclosure_control, json_object, require
+from asocia.web.deps import (
+    SESSION,
+    disclosure_control,
+    json_object,
+    request_session,
+    require,
+)
 from asocia.web.templating import environment, language, render
 
 router = APIRouter()
@@ -63,12 +69,21 @@ def recommendations_for(
     if principal is None or not can_view_cooperative(principal, cooperative_id):
         return None
     database = request.app.state.database
+    shared = request_session(request)  # the page's own session while it renders
+    if shared is not None:
+        return _recommend(database, shared, cooperative_id, limit)
     with database.session() as session:
-        coop = session.get(Cooperative, cooperative_id)
-        if coop is None:
-            return None
-        instruments = active_catalogue(database, session)
-        return recommend.for_cooperative(session, coop, limit=limit, instruments=instruments)
+        return _recommend(database, session, cooperative_id, limit)
+
+
+def _recommend(
+    database: Database, session: Session, cooperative_id: int, limit: int
+) -> dict[str, Any] | None:
+    coop = session.get(Cooperative, cooperative_id)
+    if coop is None:
+        return None
+    instruments = active_catalogue(database, session)
+    return recommend.for_cooperative(session, coop, limit=limit, instruments=instruments)
 
 
 # The active catalogue as last read by this worker, per database: (version, instruments).
