@@ -30,6 +30,7 @@ from asocia.programmes import catalogue, coverage, exchange, feasibility, matrix
 from asocia.programmes.labels import label, labels
 from asocia.programmes.rules import category_label, describe
 from asocia.programmes.series import series_of
+from asocia.registry.reasons import localized_reason
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.web.deps import (
@@ -39,7 +40,7 @@ from asocia.web.deps import (
     request_session,
     require,
 )
-from asocia.web.templating import environment, language, render
+from asocia.web.templating import environment, language, render, translator
 
 router = APIRouter()
 api_router = APIRouter(tags=["programmes"])
@@ -422,10 +423,15 @@ async def uptake_upload(
             {"report": None, "error": error_text(exc, language(request)), "runs": _runs(session)},
             status_code=400,
         )
+    gettext = translator(request, "registry")  # the reasons read as the registry's do
     return render(
         request,
         "programmes/uptake.html",
-        {"report": report.as_dict(), "runs": _runs(session)},
+        {
+            "report": report.as_dict(),
+            "runs": _runs(session),
+            "reason": lambda text: localized_reason(text, gettext),
+        },
         status_code=400 if report.rejected else 200,
     )
 
