@@ -221,4 +221,4 @@ def test_uptake_page_reports_and_writes_nothing_on_problems(web: Web) -> None:
     assert "ninguna cooperativa del registro tiene este RUT" in response.text
     assert "no cooperative with this RUT" not in response.text
     assert "Nada" not in response.text and "No se escribió nada" in response.text
-    assert "rejected" in analyst.get("/programmes/uptake").text
+    assert "<td>rechazadas</td>" in analyst.get("/programmes/uptake").text
