@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import Web
 from tests.programmes.helpers import add_coop, add_diagnosis, rut
+from tests.web.test_spanish import english_words
 
 DATA = Path(__file__).parent / "data"
 
@@ -188,9 +189,11 @@ def test_analyst_creates_and_edits_with_the_form(web: Web) -> None:
         "status": "active",
     }
     bad = analyst.post("/programmes/save", data=form | {"eligibility": "{no es json"})
-    assert bad.status_code == 400 and "JSON no válido" in bad.text
+    assert bad.status_code == 400 and "JSON no válido (línea 1, columna 2)" in bad.text
     bad_rule = analyst.post("/programmes/save", data=form | {"eligibility": '{"==": [1, 2]}'})
     assert bad_rule.status_code == 400 and "eligibility" in bad_rule.text
+    assert "en ==/0: 1 no es una cláusula (un objeto)" in bad_rule.text
+    assert not english_words(bad_rule.text.split("<main", 1)[1]), english_words(bad_rule.text)
     saved = analyst.post("/programmes/save", data=form)
     assert saved.status_code == 303
     page = analyst.get(saved.headers["location"])

@@ -340,7 +340,12 @@ def _form_record(form: Any) -> tuple[dict[str, Any], list[catalogue.Problem]]:
         except json.JSONDecodeError as exc:
             problems.append(
                 catalogue.Problem.of(
-                    1, name, text[:80], N_("not valid JSON: %(reason)s"), reason=exc.msg
+                    1,
+                    name,
+                    text[:80],
+                    N_("not valid JSON (line %(line)s, column %(column)s)"),
+                    line=exc.lineno,
+                    column=exc.colno,
                 )
             )
             record[name] = None
