@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from asocia.auth.policy import Permission, Principal, can
 from asocia.db.models.monitoring import IndicatorValue, PlanAction
-from asocia.i18n import N_, error_text
+from asocia.i18n import N_, Message, error_text
 from asocia.monitoring import briefing, indicators, sessions, strategy
 from asocia.monitoring.labels import STATUS_LABELS, label
 from asocia.monitoring.labels import text as label_text
@@ -84,7 +84,9 @@ def objective_page(
     view = strategy.strategy_view(session)
     objective = next((o for o in view["objectives"] if o["code"] == code), None)
     if objective is None:
-        raise HTTPException(404, f"objective {code} does not exist")
+        raise HTTPException(
+            404, Message(N_("objective %(code)s does not exist"), "monitoring", code=code)
+        )
     actions = [a for a in strategy.list_actions(session) if a["objective"] == code]
     panel = indicators.status_panel(
         session, objective=code, control=disclosure_control(request, principal)
@@ -339,7 +341,15 @@ def briefing_page(
 
 def _briefing_file(session: Session, session_id: int, fmt: str, lang: str) -> Response:
     if fmt not in briefing.FORMATS:
-        raise HTTPException(404, f"format {fmt} is not one of {', '.join(briefing.FORMATS)}")
+        raise HTTPException(
+            404,
+            Message(
+                N_("format %(format)s is not one of %(formats)s"),
+                "monitoring",
+                format=fmt,
+                formats=", ".join(briefing.FORMATS),
+            ),
+        )
     try:
         content = briefing.render(session, session_id, fmt, lang)
     except MonitoringError:
