@@ -225,3 +225,22 @@ def test_uptake_page_reports_and_writes_nothing_on_problems(web: Web) -> None:
     assert "no cooperative with this RUT" not in response.text
     assert "Nada" not in response.text and "No se escribió nada" in response.text
     assert "<td>rechazadas</td>" in analyst.get("/programmes/uptake").text
+
+
+def test_a_long_uptake_report_is_summarised_by_reason_first(web: Web) -> None:
+    analyst = web.login_as("analyst")
+    token = web.csrf(analyst)
+    rows = "".join(f"76.{300 + i // 1000:03d}.{i % 1000:03d}-0,INDAP,2023\n" for i in range(250))
+    content = ("rut,servicio,año\n" + rows).encode()
+    response = analyst.post(
+        "/programmes/uptake",
+        data={"csrf_token": token},
+        files={"file": ("largo.csv", content, "text/csv")},
+    )
+    assert response.status_code == 400
+    summary = response.text.split('data-testid="problem-summary"', 1)[1].split("</table>", 1)[0]
+    assert "<th" in summary and "<td class=\"num\">" in summary
+    listed = response.text.split('data-testid="problems"', 1)[1].split("</table>", 1)[0]
+    assert 0 < listed.count("<tr>") - 1 <= 100  # the first page of rows, not all 250
+    assert 'data-testid="problem-total"' in response.text
+    assert not english_words(response.text.split("<main", 1)[1])

@@ -40,6 +40,7 @@ from asocia.web.deps import (
     request_session,
     require,
 )
+from asocia.web.problems import view as problems_view
 from asocia.web.templating import environment, language, render, translator
 
 router = APIRouter()
@@ -429,13 +430,17 @@ async def uptake_upload(
             status_code=400,
         )
     gettext = translator(request, "registry")  # the reasons read as the registry's do
+    data = report.as_dict()
     return render(
         request,
         "programmes/uptake.html",
         {
-            "report": report.as_dict(),
+            "report": data,
             "runs": _runs(session),
             "reason": lambda text: localized_reason(text, gettext),
+            # A long report: how many problems of each reason first, then the first rows.
+            "problems": data["problems"],
+            "shown": problems_view(request, data["problems"]),
         },
         status_code=400 if report.rejected else 200,
     )
