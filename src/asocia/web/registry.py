@@ -348,7 +348,9 @@ def cooperative_page(
         {
             "coop": _labels(data, lang),
             "ilo_types": _choices(lang)["ilo_types"],
-            "history": queries.history(session, principal, cooperative_id),
+            "history": queries.history(
+                session, principal, cooperative_id, merged_ids=data["merged_ids"]
+            ),
             "run": run,
             "can_personal": data["contact"] is not None
             or can(principal, Permission.VIEW_PERSONAL_DATA),
