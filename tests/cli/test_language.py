@@ -180,3 +180,34 @@ def test_database_problems_are_spanish_too(tmp_path: Path) -> None:
     )
     assert stale.exit_code == 2
     assert "revisión de esquema vacía" in stale.stderr and "`asocia db upgrade`" in stale.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "spanish", "english"),
+    [
+        (["nada"], "error: no existe el comando nada", "error: no such command: nada"),
+        (
+            ["users", "list", "uno", "dos"],
+            "error: argumentos de más: uno dos",
+            "error: unexpected extra argument(s): uno dos",
+        ),
+        (
+            ["registry", "list", "--limit"],
+            "error: la opción --limit necesita un valor",
+            "error: option --limit needs a value",
+        ),
+        (
+            ["registry", "list", "--json=3"],
+            "error: la opción --json no lleva valor",
+            "error: option --json takes no value",
+        ),
+    ],
+)
+def test_click_usage_errors_speak_the_cli_language(
+    args: list[str], spanish: str, english: str
+) -> None:
+    es = runner.invoke(app, args, env=NO_LOCALE)
+    en = runner.invoke(app, ["--lang", "en", *args], env=NO_LOCALE)
+    assert es.exit_code == en.exit_code == 2, (es.output, en.output)
+    assert es.stderr.startswith(spanish), es.stderr
+    assert en.stderr.startswith(english), en.stderr

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 import pytest
 
 from asocia.db import Database
 from asocia.db.models import Cooperative
+from asocia.i18n import error_text
 from asocia.monitoring import indicators as ind
 from asocia.monitoring.periods import parse_period
 from asocia.monitoring.strategy import MonitoringError
@@ -210,3 +212,27 @@ def test_share_verified_in_12_months_follows_the_registry(db: Database) -> None:
         )
     assert (status["numerator"], status["denominator"]) == (2, 4)
     assert status["actual"] == pytest.approx(0.5)
+
+
+def test_import_reads_any_line_ending_and_refuses_a_broken_csv_by_line(db: Database) -> None:
+    # Old Mac line ends (\r), Windows (\r\n) and a quoted comment spanning two lines.
+    mac = "indicator,period,kind,value\rPAE_GRUPOS,2022,target,250\r"
+    windows = (
+        'indicator,period,kind,value,comment\r\nPAE_GRUPOS,2023,target,260,"dos\r\nlíneas"\r\n'
+    )
+    # A stray quote swallows the rest of a long file into one field, past the csv module's limit.
+    rows = "".join(f"PAE_GRUPOS,{2030 + i},target,{i}\n" for i in range(8000))
+    broken = f'indicator,period,kind,value\nPAE_GRUPOS,2024,target,"270\n{rows}'
+    with db.session() as session:
+        assert ind.import_values(session, mac, "ana") == {"written": 1, "errors": []}
+        assert ind.import_values(session, windows, "ana") == {"written": 1, "errors": []}
+        # The csv module's default limit (another module may have lifted it for this process).
+        limit = csv.field_size_limit(131_072)
+        try:
+            with pytest.raises(MonitoringError, match=r"line \d+: not a readable CSV") as caught:
+                ind.import_values(session, broken, "ana")
+        finally:
+            csv.field_size_limit(limit)
+        assert "línea" in error_text(caught.value, "es")
+        values = [v for v in ind.list_values(session, "PAE_GRUPOS") if v["kind"] == "target"]
+    assert [(v["period"], v["value"]) for v in values] == [("2022", 250), ("2023", 260)]

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from asocia.cli.main import app
 from asocia.db import Database
+from tests.cli.test_language import NO_LOCALE
 from tests.programmes.helpers import add_coop, add_diagnosis, rut
 
 runner = CliRunner()
@@ -85,3 +86,17 @@ def test_recommend_uptake_coverage(env: Database) -> None:
     cov = run("coverage", "--json")
     assert isinstance(cov, dict) and cov["total"]["reached"] == 3
     assert "of 3 cooperatives reached" in str(run("coverage"))
+
+
+def test_uptake_problems_read_in_the_cli_language(env: Database, tmp_path: Path) -> None:
+    add_coop(env, 76_300_001)
+    path = tmp_path / "t.csv"
+    path.write_bytes((DATA / "transferencias_19862.csv").read_bytes())
+    spanish = runner.invoke(app, ["--lang", "es", "programmes", "uptake", "import", str(path)])
+    english = runner.invoke(app, ["--lang", "en", "programmes", "uptake", "import", str(path)])
+    default = runner.invoke(app, ["programmes", "uptake", "import", str(path)], env=NO_LOCALE)
+    assert spanish.exit_code == english.exit_code == default.exit_code == 1
+    assert "ninguna cooperativa del registro tiene este RUT" in spanish.output
+    assert "no cooperative with this RUT" not in spanish.output
+    assert "no cooperative with this RUT in the registry" in english.output
+    assert default.output == spanish.output

@@ -78,3 +78,50 @@ def test_no_rule_is_eligible() -> None:
     assert result.outcome == "eligible"
     assert result.words == {"es": "sin condiciones registradas", "en": "no conditions recorded"}
     assert describe({"!=": [{"var": "status"}, "vigente"]}, "en") == "legal status is not vigente"
+
+
+@pytest.mark.parametrize(
+    ("bad", "english", "spanish"),
+    [
+        (
+            {"==": [{"var": "shoe_size"}, 1]},
+            'at ==/0/var: "shoe_size" is not a known attribute',
+            'en ==/0/var: "shoe_size" no es un atributo conocido',
+        ),
+        (
+            {"and": []},
+            "at and: needs at least 1 item(s)",
+            "en and: necesita al menos 1 elemento(s)",
+        ),
+        (
+            {"xor": [1, 2]},
+            "at the rule: unknown operator xor",
+            "en la regla: operador desconocido: xor",
+        ),
+        (
+            {"in": [{"var": "region"}, 5]},
+            "at in/1: 5 is not a list",
+            "en in/1: 5 no es una lista",
+        ),
+        (
+            {"<": [{"var": "members"}, [1]]},
+            "at </1: [1] is not text, a number or true or false",
+            "en </1: [1] no es texto, un número ni verdadero o falso",
+        ),
+        (
+            {"==": [{"var": "region"}, 5], "!=": [{"var": "region"}, 6]},
+            "at the rule: a clause takes exactly one operator",
+            "en la regla: una cláusula lleva exactamente un operador",
+        ),
+        ("abc", "at the rule: not a rule", "en la regla: no es una regla"),
+    ],
+)
+def test_rule_problems_say_where_and_why_in_both_languages(
+    bad: object, english: str, spanish: str
+) -> None:
+    with pytest.raises(RuleError) as caught:
+        validate_rule(bad)
+    (message,) = caught.value.messages
+    assert caught.value.problems == [str(message)]
+    assert message.text("en").startswith(english), message.text("en")
+    assert message.text("es").startswith(spanish), message.text("es")

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import Web
 from tests.programmes.helpers import add_coop, add_diagnosis, rut
+from tests.web.test_spanish import english_words
 
 DATA = Path(__file__).parent / "data"
 
@@ -188,9 +189,11 @@ def test_analyst_creates_and_edits_with_the_form(web: Web) -> None:
         "status": "active",
     }
     bad = analyst.post("/programmes/save", data=form | {"eligibility": "{no es json"})
-    assert bad.status_code == 400 and "JSON no válido" in bad.text
+    assert bad.status_code == 400 and "JSON no válido (línea 1, columna 2)" in bad.text
     bad_rule = analyst.post("/programmes/save", data=form | {"eligibility": '{"==": [1, 2]}'})
     assert bad_rule.status_code == 400 and "eligibility" in bad_rule.text
+    assert "en ==/0: 1 no es una cláusula (un objeto)" in bad_rule.text
+    assert not english_words(bad_rule.text.split("<main", 1)[1]), english_words(bad_rule.text)
     saved = analyst.post("/programmes/save", data=form)
     assert saved.status_code == 303
     page = analyst.get(saved.headers["location"])
@@ -218,6 +221,26 @@ def test_uptake_page_reports_and_writes_nothing_on_problems(web: Web) -> None:
     )
     assert response.status_code == 400
     assert 'data-key="rejected">2<' in response.text
-    assert "no cooperative with this RUT in the registry" in response.text
+    assert "ninguna cooperativa del registro tiene este RUT" in response.text
+    assert "no cooperative with this RUT" not in response.text
     assert "Nada" not in response.text and "No se escribió nada" in response.text
-    assert "rejected" in analyst.get("/programmes/uptake").text
+    assert "<td>rechazadas</td>" in analyst.get("/programmes/uptake").text
+
+
+def test_a_long_uptake_report_is_summarised_by_reason_first(web: Web) -> None:
+    analyst = web.login_as("analyst")
+    token = web.csrf(analyst)
+    rows = "".join(f"76.{300 + i // 1000:03d}.{i % 1000:03d}-0,INDAP,2023\n" for i in range(250))
+    content = ("rut,servicio,año\n" + rows).encode()
+    response = analyst.post(
+        "/programmes/uptake",
+        data={"csrf_token": token},
+        files={"file": ("largo.csv", content, "text/csv")},
+    )
+    assert response.status_code == 400
+    summary = response.text.split('data-testid="problem-summary"', 1)[1].split("</table>", 1)[0]
+    assert "<th" in summary and "<td class=\"num\">" in summary
+    listed = response.text.split('data-testid="problems"', 1)[1].split("</table>", 1)[0]
+    assert 0 < listed.count("<tr>") - 1 <= 100  # the first page of rows, not all 250
+    assert 'data-testid="problem-total"' in response.text
+    assert not english_words(response.text.split("<main", 1)[1])

@@ -10,6 +10,7 @@ from tests.web.test_spanish import english_words
 
 BAD_IATI = ("a.xml", b"<iati-activities>")
 NO_RUT = ("t.csv", "servicio,año\nINDAP,2023\n".encode())
+UNKNOWN_RUT = ("u.csv", "rut,servicio,año\n76.300.001-K,INDAP,2023\n".encode())
 BAD_CATALOGUE = ("c.csv", b"code,name,agency,stages\nX1,Uno,INDAP,\n")
 
 
@@ -23,7 +24,17 @@ def test_domain_errors_read_in_spanish_on_pages(web: Web) -> None:
     admin = web.login_as("admin")
     token = web.csrf(admin)
     project = admin.get("/api/v1/partnerships/projects").json()[0]["id"]
+    held = admin.post(
+        "/monitoring/sessions",
+        data={"held_on": "2026-01-05", "title": "Enero", "csrf_token": token},
+    )
+    council = held.headers["location"].rsplit("/", 1)[1]
     posts: list[tuple[str, dict[str, str], str]] = [
+        (
+            f"/monitoring/sessions/{council}/agreements",
+            {"text": "Enviar el informe", "due_on": "mañana"},
+            "plazo: &#39;mañana&#39; no es una fecha (AAAA-MM-DD)",
+        ),
         ("/monitoring/actions", {"code": " ", "title": "Nueva"}, "código: vacío"),
         (
             "/monitoring/actions",
@@ -62,6 +73,7 @@ def test_domain_errors_read_in_spanish_on_pages(web: Web) -> None:
     uploads = [
         ("/partnerships/import", BAD_IATI, "línea 1, columna 18: XML mal formado"),
         ("/programmes/uptake", NO_RUT, "t.csv: no hay columna de RUT"),
+        ("/programmes/uptake", UNKNOWN_RUT, "ninguna cooperativa del registro tiene este RUT"),
         ("/programmes/import", BAD_CATALOGUE, "fila 2, campo stages: se requiere al menos una"),
     ]
     for path, file, expected in uploads:

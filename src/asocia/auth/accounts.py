@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from asocia.auth.passwords import (
@@ -228,13 +228,13 @@ def open_web_session(session: Session, user: User, *, hours: int) -> str:
     return secret
 
 
-def principal_from_web_session(session: Session, secret: str, *, hours: int) -> Principal:
-    """The principal of a session cookie; anonymous when unknown or expired.
+def read_web_session(session: Session, secret: str) -> tuple[Principal, bool]:
+    """The principal of a session cookie (anonymous when unknown or expired), and whether its
+    sliding expiry is due to be written (:func:`touch_web_session`).
 
-    One query of plain columns (no ORM objects): it runs on every request of a logged-in
-    visitor.
+    One query of plain columns and no write: it runs on every request of a logged-in visitor,
+    inside the request's own session.
     """
-    digest = _sha256(secret)
     row = session.execute(
         select(
             WebSession.expires_at,
@@ -246,25 +246,38 @@ def principal_from_web_session(session: Session, secret: str, *, hours: int) -> 
             User.is_active,
         )
         .join(User, User.id == WebSession.user_id)
-        .where(WebSession.id == digest)
+        .where(WebSession.id == _sha256(secret))
     ).first()
     now = utcnow()
     if row is None or row.expires_at < now or not row.is_active:
-        return ANONYMOUS
-    # Sliding expiry, written at most every few minutes: reads must not need the write lock
-    # (on SQLite an import holds it for minutes). Written when the session commits, so that a
-    # caller can let a busy database skip it.
-    if now - row.last_seen_at > SESSION_REFRESH:
-        web_session = session.get(WebSession, digest)
-        if web_session is not None:
-            web_session.last_seen_at = now
-            web_session.expires_at = now + timedelta(hours=hours)
-    return Principal(
+        return ANONYMOUS, False
+    principal = Principal(
         user_id=row.id,
         username=row.username,
         role=Role(row.role),
         cooperative_id=row.cooperative_id,
     )
+    # Sliding expiry, written at most every few minutes: reads must not need the write lock
+    # (on SQLite an import holds it for minutes).
+    return principal, now - row.last_seen_at > SESSION_REFRESH
+
+
+def touch_web_session(session: Session, secret: str, *, hours: int) -> None:
+    """Move a session's expiry ``hours`` from now (the sliding expiry)."""
+    now = utcnow()
+    session.execute(
+        update(WebSession)
+        .where(WebSession.id == _sha256(secret))
+        .values(last_seen_at=now, expires_at=now + timedelta(hours=hours))
+    )
+
+
+def principal_from_web_session(session: Session, secret: str, *, hours: int) -> Principal:
+    """The principal of a session cookie, its expiry moved on when due (read and touch)."""
+    principal, due = read_web_session(session, secret)
+    if due:
+        touch_web_session(session, secret, hours=hours)
+    return principal
 
 
 def close_web_session(session: Session, secret: str) -> None:
@@ -316,12 +329,44 @@ def revoke_token(session: Session, user_id: int, token_id: int) -> None:
         token.revoked_at = utcnow()
 
 
+def read_token(session: Session, secret: str) -> tuple[Principal | None, bool]:
+    """The principal of an API token (None when unknown, revoked or its user deactivated), and
+    whether its last use is due to be written (:func:`touch_token`). One query, no write."""
+    row = session.execute(
+        select(
+            ApiToken.revoked_at,
+            ApiToken.last_used_at,
+            User.id,
+            User.username,
+            User.role,
+            User.cooperative_id,
+            User.is_active,
+        )
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _sha256(secret))
+    ).first()
+    if row is None or row.revoked_at is not None or not row.is_active:
+        return None, False
+    principal = Principal(
+        user_id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        cooperative_id=row.cooperative_id,
+    )
+    due = row.last_used_at is None or utcnow() - row.last_used_at > SESSION_REFRESH
+    return principal, due
+
+
+def touch_token(session: Session, secret: str) -> None:
+    """Record that an API token was used now."""
+    session.execute(
+        update(ApiToken).where(ApiToken.token_hash == _sha256(secret)).values(last_used_at=utcnow())
+    )
+
+
 def principal_from_token(session: Session, secret: str) -> Principal | None:
-    """The principal of an API token, or None when unknown or revoked."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
-    if token is None or token.revoked_at is not None or not token.user.is_active:
-        return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > SESSION_REFRESH:
-        token.last_used_at = now
-    return principal_for(token.user)
+    """The principal of an API token, or None when unknown or revoked (read and touch)."""
+    principal, due = read_token(session, secret)
+    if due:
+        touch_token(session, secret)
+    return principal

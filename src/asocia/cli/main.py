@@ -175,7 +175,31 @@ def _usage_message(exc: click_errors.UsageError) -> str:
         return _("invalid value for {what}: {reason}").format(
             what=_parameter(exc.param), reason=_reason(exc.param, exc.message)
         )
-    return exc.format_message()
+    text = exc.format_message()
+    for pattern, message in _CLICK_MESSAGES:
+        found = pattern.fullmatch(text)
+        if found:
+            return _(message).format(**found.groupdict())
+    return text
+
+
+# Click's other usage errors (plain UsageError, no class of their own), by their English text.
+_CLICK_MESSAGES = [
+    (re.compile(r"No such command '(?P<name>.*)'\."), N_("no such command: {name}")),
+    (
+        re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<values>.*)\)"),
+        N_("unexpected extra argument(s): {values}"),
+    ),
+    (
+        re.compile(r"Option '(?P<name>.*)' requires an argument\."),
+        N_("option {name} needs a value"),
+    ),
+    (
+        re.compile(r"Option '(?P<name>.*)' does not take a value\."),
+        N_("option {name} takes no value"),
+    ),
+    (re.compile(r"Missing command\."), N_("missing command")),
+]
 
 
 def _reason(param: Any, message: str) -> str:

@@ -283,6 +283,8 @@ def uptake_import(
             report = uptake.import_file(session, path, username="cli", dry_run=dry_run)
     except uptake.UptakeFileError as exc:
         fail(error_text(exc, language()))
+    from asocia.registry.reasons import localized_reason
+
     data = report.as_dict()
     if as_json:
         print_json(data)
@@ -290,7 +292,10 @@ def uptake_import(
         for p in report.problems:
             console.print(
                 _("line {line}, {column} ({value!r}): {reason}").format(
-                    line=p.line, column=p.column, value=p.value, reason=p.reason
+                    line=p.line,
+                    column=p.column,
+                    value=p.value,
+                    reason=localized_reason(p.reason, _),
                 ),
                 highlight=False,
             )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -468,6 +469,24 @@ CSV_COLUMNS = ("indicator", "period", "kind", "value", "numerator", "denominator
                "territory", "disaggregation", "comment", "evidence")  # fmt: skip
 
 
+def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of ``reader`` with the file line each starts on; a malformed CSV stops with the
+    line where the reader gave up."""
+    start = reader.line_num + 1
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise MonitoringError(
+                N_("line %(line)s: not a readable CSV file (a stray quote or line break)"),
+                line=reader.line_num,
+            ) from None
+        yield start, raw
+        start = reader.line_num + 1
+
+
 def import_values(session: Session, text: str, user: str | None) -> dict[str, Any]:
     """Import values from CSV (columns ``CSV_COLUMNS``; ``indicator``, ``period``, ``kind``
     required). All or nothing: any bad row and nothing is written; errors name line, column,
@@ -475,8 +494,14 @@ def import_values(session: Session, text: str, user: str | None) -> dict[str, An
     ensure_defaults(session)
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    # newline="": the csv module reads \r, \n and \r\n itself (and quoted line breaks).
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+    except csv.Error:
+        raise MonitoringError(
+            N_("line %(line)s: not a readable CSV file (a stray quote or line break)"), line=1
+        ) from None
     missing = [c for c in ("indicator", "period", "kind") if c not in header]
     if missing:
         raise MonitoringError(
@@ -491,7 +516,7 @@ def import_values(session: Session, text: str, user: str | None) -> dict[str, An
     errors: list[dict[str, Any]] = []
     written = 0
     with session.begin_nested() as savepoint:
-        for line, raw in enumerate(reader, start=2):
+        for line, raw in _rows(reader):
             row = {k: (v or "").strip() for k, v in raw.items() if k}
             try:
                 enter_value(

@@ -195,8 +195,8 @@ def normalise(raw: Mapping[str, Any], row: int) -> tuple[dict[str, Any], list[Pr
     try:
         validate_rule(record["eligibility"])
     except RuleError as exc:
-        for message in exc.problems:
-            problems.append(Problem(row, "eligibility", None, message))  # the schema's words
+        for message in exc.messages:
+            problems.append(Problem(row, "eligibility", None, str(message), message))
     record["series"] = []
     for point in raw.get("series") or []:
         try:

@@ -111,7 +111,14 @@ def _unflatten(raw: dict[str, Any], row: int, problems: list[Problem]) -> dict[s
                 record[name] = json.loads(value)
             except json.JSONDecodeError as exc:
                 problems.append(
-                    Problem.of(row, name, value, N_("not valid JSON: %(reason)s"), reason=exc.msg)
+                    Problem.of(
+                        row,
+                        name,
+                        value,
+                        N_("not valid JSON (line %(line)s, column %(column)s)"),
+                        line=exc.lineno,
+                        column=exc.colno,
+                    )
                 )
                 record[name] = None
     return record

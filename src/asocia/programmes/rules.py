@@ -22,7 +22,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.exceptions import best_match
+
+from asocia.i18n import N_, Message, Term
 
 ELIGIBLE = "eligible"
 NOT_ELIGIBLE = "not_eligible"
@@ -52,14 +55,17 @@ OPERATORS: dict[str, dict[str, str]] = {
     "in": {"es": "es uno de", "en": "is one of"},
 }
 _NEGATED = {"==": "!=", "!=": "==", ">": "<=", ">=": "<", "<": ">=", "<=": ">"}
+DOMAIN = "programmes"  # the gettext domain of the problems a person reads
 
 
 class RuleError(ValueError):
-    """A rule that does not follow the schema: ``problems`` lists where and why."""
+    """A rule that does not follow the schema: ``problems`` lists where and why in English (the
+    API's), ``messages`` the same problems as :class:`~asocia.i18n.Message` for a person."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, messages: list[Message]) -> None:
+        self.messages = messages
+        self.problems = [str(m) for m in messages]
+        super().__init__("; ".join(self.problems))
 
 
 @cache
@@ -70,14 +76,64 @@ def rule_schema() -> dict[str, Any]:
 
 
 def validate_rule(rule: Any) -> None:
-    """Raise :class:`RuleError` unless ``rule`` follows the schema."""
-    validator = Draft202012Validator(rule_schema())
-    problems = [
-        f"{'/'.join(str(p) for p in error.absolute_path) or '(rule)'}: {error.message}"
-        for error in sorted(validator.iter_errors(rule), key=lambda e: list(e.absolute_path))
-    ]
-    if problems:
-        raise RuleError(problems)
+    """Raise :class:`RuleError` unless ``rule`` follows the schema.
+
+    The schema's validator finds every error; the one that best explains why the rule fails
+    (jsonschema's ``best_match``: the deepest, most specific) is told in words, in Spanish or
+    English, instead of the validator's own English.
+    """
+    error = best_match(Draft202012Validator(rule_schema()).iter_errors(rule))
+    if error is not None:
+        raise RuleError([_schema_problem(error)])
+
+
+# What a JSON type is called in a problem (the scalars a comparison takes are text, numbers
+# and true/false).
+_TYPE_NAMES = {
+    "null": N_("null"),
+    "object": N_("a clause (an object)"),
+    "array": N_("a list"),
+    "string": N_("text"),
+    "number": N_("a number"),
+    "boolean": N_("true or false"),
+}
+
+
+def _schema_problem(error: ValidationError) -> Message:
+    """One schema error as a message: where in the rule, and why."""
+    where = "/".join(str(p) for p in error.absolute_path)
+    value = json.dumps(error.instance, ensure_ascii=False)
+    value = value if len(value) <= 60 else value[:57] + "..."
+    kind, limit = error.validator, error.validator_value
+    if kind == "pattern":
+        why = Message(N_("%(value)s is not a known attribute"), DOMAIN, value=value)
+    elif kind == "additionalProperties":
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = ", ".join(sorted(str(k) for k in error.instance if k not in known))
+        why = Message(N_("unknown operator %(names)s"), DOMAIN, names=extra)
+    elif kind in ("minProperties", "maxProperties"):
+        why = Message(N_("a clause takes exactly one operator"), DOMAIN)
+    elif kind == "minItems":
+        why = Message(N_("needs at least %(count)s item(s)"), DOMAIN, count=limit)
+    elif kind == "maxItems":
+        why = Message(N_("takes at most %(count)s item(s)"), DOMAIN, count=limit)
+    elif kind == "type" and isinstance(limit, list):
+        why = Message(N_("%(value)s is not text, a number or true or false"), DOMAIN, value=value)
+    elif kind == "type":
+        expected = Term(_TYPE_NAMES.get(str(limit), str(limit)))
+        why = Message(N_("%(value)s is not %(expected)s"), DOMAIN, value=value, expected=expected)
+    elif kind == "required":
+        why = Message(N_("missing %(names)s"), DOMAIN, names=", ".join(map(str, limit)))
+    elif kind in ("oneOf", "anyOf") and not where:
+        why = Message(
+            N_("not a rule: give null or a clause (and, or, not, ==, !=, >, >=, <, <=, in)"),
+            DOMAIN,
+        )
+    else:
+        why = Message(N_("%(value)s is not valid here"), DOMAIN, value=value)
+    return Message(
+        N_("at %(where)s: %(why)s"), DOMAIN, where=where or Term(N_("the rule")), why=why
+    )
 
 
 @dataclass(frozen=True)

@@ -258,15 +258,25 @@ def get_cooperative(
     return data
 
 
-def history(session: Session, principal: Principal, cooperative_id: int) -> list[dict[str, Any]]:
+def history(
+    session: Session,
+    principal: Principal,
+    cooperative_id: int,
+    *,
+    merged_ids: list[int] | None = None,
+) -> list[dict[str, Any]]:
     """Every change of a cooperative and of the records merged into it, newest first.
 
     Changes of personal-data fields are left out unless ``principal`` may see personal data.
+    ``merged_ids`` (from :func:`get_cooperative`) saves looking the merged records up again.
     """
-    merged = session.execute(
-        select(COOPS.c.id).where(COOPS.c.merged_into_id == cooperative_id)
-    ).scalars()
-    ids = [cooperative_id, *merged]
+    if merged_ids is None:
+        merged_ids = list(
+            session.execute(
+                select(COOPS.c.id).where(COOPS.c.merged_into_id == cooperative_id)
+            ).scalars()
+        )
+    ids = [cooperative_id, *merged_ids]
     query = select(CooperativeChange).where(CooperativeChange.cooperative_id.in_(ids))
     if not can_view_personal_data(principal, cooperative_id):
         query = query.where(CooperativeChange.personal.is_(False))

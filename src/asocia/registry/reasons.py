@@ -54,6 +54,24 @@ REASONS: list[tuple[re.Pattern[str], str]] = [
             N_("not a date (a number too small or large to be an Excel date)"),
         ),
         (r"^not a date.*$", N_("not a date (expected dd-mm-yyyy, dd/mm/yyyy or yyyy-mm-dd)")),
+        # Uptake files (asocia.programmes.uptake) report in the same form.
+        (r"^required$", N_("required")),
+        (
+            r"^unknown instrument \(give its code or name in the catalogue\)$",
+            N_("unknown instrument (give its code or name in the catalogue)"),
+        ),
+        (
+            r"^the instrument belongs to (?P<agency>.+)$",
+            N_("the instrument belongs to %(agency)s"),
+        ),
+        (
+            r"^does not match the date \((?P<date>[\d-]+)\)$",
+            N_("does not match the date (%(date)s)"),
+        ),
+        (
+            r"^no cooperative with this RUT in the registry$",
+            N_("no cooperative with this RUT in the registry"),
+        ),
         (r"^legal name is required$", N_("legal name is required")),
         (r"^tax id or registry number is required$", N_("tax id or registry number is required")),
         (

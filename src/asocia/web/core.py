@@ -10,10 +10,11 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from asocia import jobs
+from asocia import i18n, jobs
 from asocia.auth import accounts
 from asocia.auth.policy import Permission, Principal, Role, can
 from asocia.db.models import Cooperative, User
+from asocia.i18n import N_, Message
 from asocia.settings import LANGUAGES
 from asocia.web import caching
 from asocia.web.deps import (
@@ -143,7 +144,9 @@ def set_language(
 ) -> Response:
     """Remember the visitor's language in a cookie (a year)."""
     if lang not in LANGUAGES:
-        raise HTTPException(400, f"unsupported language {lang!r}")
+        raise HTTPException(
+            400, Message(N_("unsupported language %(lang)r"), i18n.CORE_DOMAIN, lang=lang)
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         LANGUAGE_COOKIE,

@@ -51,7 +51,19 @@ def get_session(request: Request) -> Iterator[Session]:
     """A session for the request, committed when the route returns without error."""
     with get_database(request).session() as session:
         hardening.bounded_wait(session)
-        yield session
+        # Also for what a page's template asks of the database while it renders (see
+        # :func:`request_session`), so a page checks out one connection.
+        request.state.session = session
+        try:
+            yield session
+        finally:
+            del request.state.session
+
+
+def request_session(request: Request) -> Session | None:
+    """The request's open database session, if its route has one (None otherwise)."""
+    session: Session | None = getattr(request.state, "session", None)
+    return session
 
 
 # Routes take their session as ``session: Session = SESSION``. ``scope="function"`` commits
@@ -75,37 +87,51 @@ def secret_or_token(request: Request) -> bool:
     return bearer_token(request) is not None or bool(request.cookies.get(SESSION_COOKIE))
 
 
-def get_principal(request: Request) -> Principal:
+def get_principal(request: Request, session: Session = SESSION) -> Principal:
     """Who is asking: from an API token, else the session cookie, else anonymous.
 
-    Cached on the request so that every dependency sees the same answer.
+    Read in the request's own database session (the one its route uses: FastAPI gives every
+    dependency of a request the same one), so a logged-in request checks out one connection,
+    not two. Cached on the request so that every dependency sees the same answer.
     """
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    settings = get_settings(request)
     principal = ANONYMOUS
+    due = False
     token = bearer_token(request)
-    try:
-        with get_database(request).session() as session:
-            # Reading who is asking must not wait for an import's write lock: the occasional
-            # refresh of the session's expiry is skipped when the database is busy.
-            hardening.bounded_wait(session, 0.1)
-            if token is not None:
-                found = accounts.principal_from_token(session, token)
-                if found is None:
-                    raise HTTPException(401, "invalid or revoked API token")
-                principal = found
-            elif secret := request.cookies.get(SESSION_COOKIE):
-                principal = accounts.principal_from_web_session(
-                    session, secret, hours=settings.session_hours
-                )
-    except OperationalError as exc:
-        if not hardening.is_busy(exc) or (principal is ANONYMOUS and secret_or_token(request)):
-            raise
+    secret = request.cookies.get(SESSION_COOKIE)
+    if token is not None:
+        found, due = accounts.read_token(session, token)
+        if found is None:
+            raise HTTPException(401, "invalid or revoked API token")
+        principal = found
+    elif secret:
+        principal, due = accounts.read_web_session(session, secret)
+    if due:
+        _touch(request, token, secret)
     request.state.principal = principal
     request.state.via_token = token is not None
     return principal
+
+
+def _touch(request: Request, token: str | None, secret: str | None) -> None:
+    """Write a session's sliding expiry or a token's last use, at most every few minutes.
+
+    In a short session of its own, committed at once, so that the request's own transaction
+    stays read-only; it does not wait for an import's write lock: when the database is busy
+    the write is skipped, and done on a later request.
+    """
+    try:
+        with get_database(request).session() as own:
+            hardening.bounded_wait(own, 0.1)
+            if token is not None:
+                accounts.touch_token(own, token)
+            elif secret is not None:
+                accounts.touch_web_session(own, secret, hours=get_settings(request).session_hours)
+    except OperationalError as exc:
+        if not hardening.is_busy(exc):
+            raise
 
 
 async def csrf_protect(request: Request) -> None:

@@ -33,7 +33,7 @@ from asocia.diagnosis.report import render_pdf, report_data
 from asocia.diagnosis.scoring import ratio_value
 from asocia.diagnosis.submissions import ExportError, parse_export
 from asocia.diagnosis.xlsform import CooperativeChoice, build_xlsform, xlsform_bytes
-from asocia.i18n import N_
+from asocia.i18n import N_, Message
 from asocia.web.deps import SESSION, require
 from asocia.web.display import class_label, region_name
 from asocia.web.forms import input_number, parse_number, reason_text
@@ -525,7 +525,9 @@ def _date(value: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise HTTPException(422, f"not a date: {value!r}") from None
+        raise HTTPException(
+            422, Message(N_("not a date: %(value)r"), "diagnosis", value=value)
+        ) from None
 
 
 def _action(session: Session, diagnosis: Diagnosis, action_id: int) -> DiagnosisAction:

@@ -75,7 +75,10 @@ def error_page(
 ) -> Response:
     """The HTML page of an error with ``status`` (``detail`` is translated when it can be)."""
     title = translate(request, TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]))
-    text = translate(request, detail) if isinstance(detail, str) else ""
+    if isinstance(detail, (i18n.Message, i18n.MessageError)):
+        text = detail.text(language(request))  # a message with values, in the reader's language
+    else:
+        text = translate(request, detail) if isinstance(detail, str) else ""
     response = render(
         request,
         "error.html",
@@ -90,9 +93,10 @@ def error_page(
 async def http_error(request: Request, exc: HTTPException) -> Response:
     """An ``HTTPException``: JSON on the API, an HTML page elsewhere."""
     if is_api(request) or not hasattr(request.state, "csrf_seed"):
-        return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-        )
+        detail = exc.detail
+        if isinstance(detail, (i18n.Message, i18n.MessageError)):
+            detail = str(detail)  # the API speaks English
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
     return error_page(request, exc.status_code, exc.detail, exc.headers)
 
 

@@ -9,7 +9,7 @@ need ``VIEW_SESSIONS``; edits need ``MANAGE_MONITORING``; values need
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from asocia.auth.policy import Permission, Principal, can
 from asocia.db.models.monitoring import IndicatorValue, PlanAction
-from asocia.i18n import error_text
+from asocia.i18n import N_, Message, error_text
 from asocia.monitoring import briefing, indicators, sessions, strategy
 from asocia.monitoring.labels import STATUS_LABELS, label
 from asocia.monitoring.labels import text as label_text
@@ -84,7 +84,9 @@ def objective_page(
     view = strategy.strategy_view(session)
     objective = next((o for o in view["objectives"] if o["code"] == code), None)
     if objective is None:
-        raise HTTPException(404, f"objective {code} does not exist")
+        raise HTTPException(
+            404, Message(N_("objective %(code)s does not exist"), "monitoring", code=code)
+        )
     actions = [a for a in strategy.list_actions(session) if a["objective"] == code]
     panel = indicators.status_panel(
         session, objective=code, control=disclosure_control(request, principal)
@@ -271,16 +273,30 @@ def agreement_create(
 ) -> Response:
     """Record an agreement of the session (optionally linked to a plan action)."""
     try:
-        due = date.fromisoformat(due_on) if due_on else None
-        action = int(action_id) if action_id else None
+        due = _form_date(due_on)
+        action = int(action_id) if action_id.isdigit() else None
         sessions.add_agreement(
             session, session_id, text, responsible=responsible, due_on=due, action_id=action
         )
-    except (MonitoringError, ValueError) as exc:
+    except MonitoringError as exc:
         return back_with_error(
             f"/monitoring/sessions/{session_id}", error_text(exc, language(request))
         )
     return RedirectResponse(f"/monitoring/sessions/{session_id}", status_code=303)
+
+
+def _form_date(value: str) -> date | None:
+    """A due date typed in a form: ``yyyy-mm-dd`` (the date picker's) or ``dd-mm-yyyy`` /
+    ``dd/mm/yyyy`` (typed by hand); None when empty."""
+    value = value.strip()
+    if not value:
+        return None
+    for layout in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value, layout).date()
+        except ValueError:
+            continue
+    raise MonitoringError(N_("due_on: %(value)r is not a date (YYYY-MM-DD)"), value=value)
 
 
 @router.post("/monitoring/agreements/{agreement_id}")
@@ -325,7 +341,15 @@ def briefing_page(
 
 def _briefing_file(session: Session, session_id: int, fmt: str, lang: str) -> Response:
     if fmt not in briefing.FORMATS:
-        raise HTTPException(404, f"format {fmt} is not one of {', '.join(briefing.FORMATS)}")
+        raise HTTPException(
+            404,
+            Message(
+                N_("format %(format)s is not one of %(formats)s"),
+                "monitoring",
+                format=fmt,
+                formats=", ".join(briefing.FORMATS),
+            ),
+        )
     try:
         content = briefing.render(session, session_id, fmt, lang)
     except MonitoringError:

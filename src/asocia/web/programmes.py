@@ -30,10 +30,18 @@ from asocia.programmes import catalogue, coverage, exchange, feasibility, matrix
 from asocia.programmes.labels import label, labels
 from asocia.programmes.rules import category_label, describe
 from asocia.programmes.series import series_of
+from asocia.registry.reasons import localized_reason
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
-from asocia.web.deps import SESSION, disclosure_control, json_object, require
-from asocia.web.templating import environment, language, render
+from asocia.web.deps import (
+    SESSION,
+    disclosure_control,
+    json_object,
+    request_session,
+    require,
+)
+from asocia.web.problems import view as problems_view
+from asocia.web.templating import environment, language, render, translator
 
 router = APIRouter()
 api_router = APIRouter(tags=["programmes"])
@@ -63,12 +71,21 @@ def recommendations_for(
     if principal is None or not can_view_cooperative(principal, cooperative_id):
         return None
     database = request.app.state.database
+    shared = request_session(request)  # the page's own session while it renders
+    if shared is not None:
+        return _recommend(database, shared, cooperative_id, limit)
     with database.session() as session:
-        coop = session.get(Cooperative, cooperative_id)
-        if coop is None:
-            return None
-        instruments = active_catalogue(database, session)
-        return recommend.for_cooperative(session, coop, limit=limit, instruments=instruments)
+        return _recommend(database, session, cooperative_id, limit)
+
+
+def _recommend(
+    database: Database, session: Session, cooperative_id: int, limit: int
+) -> dict[str, Any] | None:
+    coop = session.get(Cooperative, cooperative_id)
+    if coop is None:
+        return None
+    instruments = active_catalogue(database, session)
+    return recommend.for_cooperative(session, coop, limit=limit, instruments=instruments)
 
 
 # The active catalogue as last read by this worker, per database: (version, instruments).
@@ -324,7 +341,12 @@ def _form_record(form: Any) -> tuple[dict[str, Any], list[catalogue.Problem]]:
         except json.JSONDecodeError as exc:
             problems.append(
                 catalogue.Problem.of(
-                    1, name, text[:80], N_("not valid JSON: %(reason)s"), reason=exc.msg
+                    1,
+                    name,
+                    text[:80],
+                    N_("not valid JSON (line %(line)s, column %(column)s)"),
+                    line=exc.lineno,
+                    column=exc.colno,
                 )
             )
             record[name] = None
@@ -407,10 +429,19 @@ async def uptake_upload(
             {"report": None, "error": error_text(exc, language(request)), "runs": _runs(session)},
             status_code=400,
         )
+    gettext = translator(request, "registry")  # the reasons read as the registry's do
+    data = report.as_dict()
     return render(
         request,
         "programmes/uptake.html",
-        {"report": report.as_dict(), "runs": _runs(session)},
+        {
+            "report": data,
+            "runs": _runs(session),
+            "reason": lambda text: localized_reason(text, gettext),
+            # A long report: how many problems of each reason first, then the first rows.
+            "problems": data["problems"],
+            "shown": problems_view(request, data["problems"]),
+        },
         status_code=400 if report.rejected else 200,
     )
 

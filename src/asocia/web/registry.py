@@ -21,6 +21,7 @@ from starlette.background import BackgroundTask
 
 from asocia.auth.policy import Permission, Principal, can
 from asocia.db.models.registry import ImportRun
+from asocia.i18n import N_, Message
 from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
 from asocia.registry.export import FORMATS, export
@@ -295,7 +296,12 @@ def export_file(
 ) -> Response:
     """Download the registry (``public=true`` leaves out personal data)."""
     if fmt not in FORMATS:
-        raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
+        raise HTTPException(
+            400,
+            Message(
+                N_("format must be one of %(formats)s"), "registry", formats=", ".join(FORMATS)
+            ),
+        )
     folder = settings.upload_dir / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{secrets.token_urlsafe(8)}.{fmt}"
@@ -342,7 +348,9 @@ def cooperative_page(
         {
             "coop": _labels(data, lang),
             "ilo_types": _choices(lang)["ilo_types"],
-            "history": queries.history(session, principal, cooperative_id),
+            "history": queries.history(
+                session, principal, cooperative_id, merged_ids=data["merged_ids"]
+            ),
             "run": run,
             "can_personal": data["contact"] is not None
             or can(principal, Permission.VIEW_PERSONAL_DATA),
