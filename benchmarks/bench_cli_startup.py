@@ -8,8 +8,9 @@ prints the median wall and CPU time of each and the ratios (CPU time is the stea
 on a shared machine). The "before" code is ``git archive``d from
 ``--before`` (default: the commit before the lazy CLI, ed9a00c) into a scratch folder and run
 with ``PYTHONPATH`` pointing at it. Commands that need a database get a migrated scratch
-SQLite file holding a 300-co-op demo registry. Target: ``--help``, ``--version`` and light
-commands under 0.5 s.
+SQLite file holding a 300-co-op demo registry. Target: ``--help``, ``--version``, a group's
+``--help`` and light commands under 0.5 s. The load average is printed before and after: the
+machine is shared, and wall times only mean something next to it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ COMMANDS = [
     ["--help"],
     ["db", "--help"],
     ["registry", "--help"],
+    ["stats", "--help"],
+    ["diagnosis", "--help"],
     ["stats", "indicators"],
     ["diagnosis", "instruments"],
     # Light commands that open the database (a small demo registry of 300 co-ops).
@@ -91,6 +94,7 @@ def main() -> None:
             run(src, ["demo", "--cooperatives", "300"], envs[name])
             run(src, ["stats", "summary"], envs[name])  # builds the statistics summary
         print(f"asocia start-up, median of {options.rounds} runs (before = {options.before})")
+        print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         print(f"{'':<34} {'wall time':^28} {'CPU time (user + system)':^28}")
         print(f"{'command':<34}" + f" {'before':>9} {'after':>9} {'ratio':>7}  " * 2)
         for args in COMMANDS:
@@ -103,7 +107,8 @@ def main() -> None:
                 before = statistics.median(t[column] for t in times["before"])
                 after = statistics.median(t[column] for t in times["after"])
                 line += f" {before:>8.3f}s {after:>8.3f}s {before / after:>6.1f}×  "
-            print(line.rstrip())
+            print(line.rstrip(), flush=True)
+        print("load average (1, 5, 15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -26,9 +26,12 @@ from asocia.auth import accounts, passwords
 from asocia.db import Base, Database
 from asocia.db.engine import normalise_url
 from asocia.db.migrate import upgrade
+from asocia.db.models import load_all_models
 from asocia.settings import Settings
 from asocia.web import create_app
 from asocia.web.security import CSRF_COOKIE, csrf_token_for
+
+load_all_models()  # every table on Base.metadata (cleanup, schema comparisons)
 
 # Property tests: no per-example deadline (a loaded CI machine is not a failure), and a
 # failing example is printed so that it can be replayed.

@@ -164,12 +164,12 @@ def test_demo_on_a_non_empty_database_says_so(env: Database) -> None:
 def test_an_unexpected_error_is_one_line_with_code_3(
     env: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from asocia.cli import users
+    from asocia.auth import accounts
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("something broke")
 
-    monkeypatch.setattr(users.accounts, "list_users", broken)
+    monkeypatch.setattr(accounts, "list_users", broken)  # the command imports it when it runs
     result = runner.invoke(app, ["users", "list"])
     assert_one_line_error(result, 3)
     assert "RuntimeError: something broke" in result.stderr and "ASOCIA_DEBUG" in result.stderr

@@ -1,5 +1,6 @@
-"""``asocia --version`` and ``asocia --help`` import no heavy module, and light commands that
-open the database import only the storage layer and what they show (start-up under 0.5 s).
+"""``asocia --version``, ``asocia --help`` and every group's ``--help`` import no heavy module
+(no database code, no models, no Pydantic), and light commands that open the database import
+only the storage layer and what they show (start-up under 0.5 s).
 
 The times themselves are measured by benchmarks/bench_cli_startup.py; this test guards the
 cause: the list of modules a fresh interpreter holds after the command.
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from asocia.cli.main import GROUPS
 from asocia.db import Database
 
 HEAVY = (
@@ -37,6 +39,7 @@ HEAVY = (
     "jsonschema",
     "argon2",
     "babel",
+    "pydantic",
     "asocia.db",
     "asocia.web",
     "asocia.auth",
@@ -102,7 +105,7 @@ def test_a_group_loads_when_it_runs() -> None:
     """The probe can fail: running a group imports what it needs."""
     code, modules, output = modules_after("diagnosis", "instruments", "--json")
     assert code in (0, None), output
-    assert "asocia.cli.diagnosis" in modules and "sqlalchemy" in modules
+    assert "asocia.cli.diagnosis" in modules and "asocia.diagnosis.loader" in modules
     # A group's help and light commands still leave the PDF, XLSForm and web stacks alone.
     assert not [m for m in heavy(modules) if m.split(".")[0] in ("fpdf", "pyxform", "fastapi")]
 
@@ -162,3 +165,80 @@ def test_light_database_commands_import_only_what_they_use(
     assert code in (0, None), output
     assert "sqlalchemy" in modules  # the probe ran the command
     assert not_for_light(modules) == []
+    assert "pydantic" not in modules  # plain option values: asocia.cli.coercion
+
+
+# A group's help loads the group's module and the roles (asocia.auth.policy, an enum), and
+# nothing of the database, the models or the capability's own code.
+GROUP_HELP_HEAVY = (
+    *(h for h in HEAVY if h != "asocia.auth"),
+    "asocia.auth.accounts",
+    "asocia.auth.passwords",
+    "asocia.programmes",
+    "asocia.monitoring",
+    "asocia.partnerships",
+    "asocia.i18n",
+    "docx",
+)
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_a_group_help_imports_nothing_heavy(group: str) -> None:
+    code, modules, output = modules_after(group, "--help")
+    assert code in (0, None), output
+    assert f"asocia.cli.{group}" in modules  # the probe ran the group
+    assert "Usage" in output or "Uso" in output
+    found = [m for m in modules if any(m == h or m.startswith(h + ".") for h in GROUP_HELP_HEAVY)]
+    assert found == []
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",), ("registry", "--help")], ids=repr)
+def test_version_and_help_leave_the_named_heavy_modules_alone(args: tuple[str, ...]) -> None:
+    """The modules issue #15 names, one by one (the lists above cover them too)."""
+    _code, modules, _output = modules_after(*args)
+    for name in (
+        "sqlalchemy",
+        "fastapi",
+        "alembic",
+        "fpdf",
+        "pyxform",
+        "openpyxl",
+        "docx",
+        "jsonschema",
+        "babel",
+        "pydantic",
+        "asocia.db.models",
+        "asocia.auth.accounts",
+    ):
+        assert name not in modules, name
+
+
+def test_db_status_needs_neither_the_orm_nor_the_models(sqlite_db: Database) -> None:
+    code, modules, output = modules_after("db", "status", "--json", database=sqlite_db.url)
+    assert code in (0, None), output
+    assert json.loads(output)["up_to_date"] is True
+    assert "sqlalchemy" in modules  # the probe ran the command
+    for name in ("sqlalchemy.orm", "asocia.db.base", "asocia.db.models", "pydantic"):
+        assert not [m for m in modules if m == name or m.startswith(name + ".")], name
+
+
+def test_a_light_command_declares_only_the_models_it_reads(sqlite_db: Database) -> None:
+    code, modules, output = modules_after("registry", "list", "--json", database=sqlite_db.url)
+    assert code in (0, None), output
+    assert {"asocia.db.models.accounts", "asocia.db.models.registry"} <= set(modules)
+    for capability in ("diagnosis", "stats", "programmes", "monitoring", "partnerships"):
+        assert f"asocia.db.models.{capability}" not in modules
+
+
+def test_the_names_the_help_repeats_agree_with_the_code() -> None:
+    """Help texts name export formats, dimensions, measures and defaults without importing
+    the code that defines them (which would load SQLAlchemy): the copies must agree."""
+    from asocia.cli import programmes, registry, stats
+    from asocia.programmes.coverage import DEFAULT_YEARS
+    from asocia.registry.export import FORMATS
+    from asocia.stats.dimensions import CROSSTAB_MEASURES, PUBLIC_DIMENSIONS
+
+    assert registry.EXPORT_FORMATS == FORMATS
+    assert stats.PUBLIC_DIMENSIONS == PUBLIC_DIMENSIONS
+    assert stats.CROSSTAB_MEASURES == CROSSTAB_MEASURES
+    assert programmes.COVERAGE_YEARS == DEFAULT_YEARS

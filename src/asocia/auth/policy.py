@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Select, false
-
-from asocia.db.models import Cooperative
+# SQLAlchemy and the models load with cooperative_scope, the only function that needs them:
+# roles and permissions stay cheap to import (the CLI's help and light commands use them).
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 
 class Role(StrEnum):
@@ -126,7 +127,7 @@ def can_view_personal_data(principal: Principal, cooperative_id: int) -> bool:
     )
 
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound="Select[Any]")
 
 
 def cooperative_scope(principal: Principal, query: S, column: Any = None) -> S:
@@ -135,6 +136,10 @@ def cooperative_scope(principal: Principal, query: S, column: Any = None) -> S:
     ``column`` is the cooperative id column the query filters on (``Cooperative.id`` by
     default; e.g. ``Diagnosis.cooperative_id`` for diagnoses).
     """
+    from sqlalchemy import false
+
+    from asocia.db.models import Cooperative
+
     column = Cooperative.id if column is None else column
     if not can(principal, Permission.VIEW_REGISTRY):
         return query.where(false())

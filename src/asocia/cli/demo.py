@@ -17,9 +17,8 @@ from asocia.cli.common import (
     print_json,
     progress,
 )
-from asocia.registry import synthetic
-from asocia.registry.synthetic_files import write_files
-from asocia.stats.summary import warm as warm_statistics_summary
+
+# The generator, the statistics and the file writers load in the commands that use them.
 
 #: The sizes the synthetic registry is calibrated for.
 MIN_COOPERATIVES, MAX_COOPERATIVES = 100, 1_000_000
@@ -52,6 +51,9 @@ def demo(
     """Load a synthetic registry into the database (`asocia demo files` writes files instead)."""
     if ctx.invoked_subcommand is not None:
         return
+    from asocia.registry import synthetic
+    from asocia.stats.summary import warm as warm_statistics_summary
+
     _check_size(cooperatives)
     settings = load_settings()
     db = open_database()
@@ -111,6 +113,8 @@ def files(
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
 ) -> None:
     """Write the synthetic registry as offices publish it (cp1252 CSV, XLSX) with broken rows."""
+    from asocia.registry.synthetic_files import write_files
+
     _check_size(cooperatives)
     unknown = [f for f in fmt if f not in ("csv", "xlsx")]
     if unknown:

@@ -7,25 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
-from sqlalchemy import select
 
 from asocia.auth.policy import Principal, Role
 from asocia.cli.common import _, command_language, console, fail, number, open_database, print_json
-from asocia.db.models import Cooperative
-from asocia.diagnosis import demo, queries, store
-from asocia.diagnosis.instrument import Instrument, localize
-from asocia.diagnosis.lights import TrafficLight
-from asocia.diagnosis.loader import (
-    InstrumentError,
-    get_instrument,
-    load_instrument_file,
-    load_instruments,
-)
-from asocia.diagnosis.submissions import ExportError, parse_export_file
-from asocia.registry.taxid import format_rut
 
+# The diagnosis code (instruments and their schema, the store, SQLAlchemy and the models, the
+# PDF and XLSForm writers) loads in the commands that use it: `diagnosis --help` imports none.
 if TYPE_CHECKING:
+    from asocia.diagnosis import store
+    from asocia.diagnosis.instrument import Instrument
     from asocia.diagnosis.xlsform import CooperativeChoice
 
 app = typer.Typer(
@@ -41,6 +31,8 @@ LANG_HELP = "Language of labels and messages: es or en."
 
 
 def _actor() -> store.Actor:
+    from asocia.diagnosis import store
+
     try:
         return store.Actor(username=getpass.getuser())
     except OSError:
@@ -48,6 +40,8 @@ def _actor() -> store.Actor:
 
 
 def _instrument(spec: str, version: str | None) -> Instrument:
+    from asocia.diagnosis.loader import get_instrument
+
     instrument_id, _, at_version = spec.partition("@")
     try:
         return get_instrument(instrument_id, version or at_version or None)
@@ -58,6 +52,11 @@ def _instrument(spec: str, version: str | None) -> Instrument:
 @app.command("instruments")
 def instruments_command(json_output: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """List the installed instruments and their versions."""
+    from rich.table import Table
+
+    from asocia.diagnosis.instrument import localize
+    from asocia.diagnosis.loader import load_instruments
+
     lang = command_language(None)
     rows = [
         {
@@ -82,6 +81,8 @@ def instruments_command(json_output: bool = typer.Option(False, "--json", help=J
 @app.command("validate")
 def validate_command(path: Path = typer.Argument(..., help="Instrument YAML file.")) -> None:
     """Check an instrument file against the schema and rules; list every problem."""
+    from asocia.diagnosis.loader import InstrumentError, load_instrument_file
+
     try:
         instrument = load_instrument_file(path)
     except FileNotFoundError:
@@ -146,7 +147,12 @@ def xlsform_command(
 
 def cooperative_choices(session: Any, region: int | None = None) -> list[CooperativeChoice]:
     """Registry cooperatives as form choices: tax id when known, else ``reg-<number>``."""
+    from sqlalchemy import select
+
+    from asocia.db.models import Cooperative
+    from asocia.diagnosis import store
     from asocia.diagnosis.xlsform import CooperativeChoice
+    from asocia.registry.taxid import format_rut
 
     query = select(
         Cooperative.tax_id, Cooperative.registry_number, Cooperative.legal_name, Cooperative.country
@@ -183,6 +189,10 @@ def import_command(
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Import submissions from an ODK Central or KoboToolbox export."""
+    from asocia.diagnosis import store
+    from asocia.diagnosis.loader import load_instruments
+    from asocia.diagnosis.submissions import ExportError, parse_export_file
+
     if not path.is_file():
         fail(_("no such file: {path}").format(path=path))
     instruments = load_instruments()
@@ -225,6 +235,10 @@ def list_command(
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """List diagnoses, newest first, with their overall light."""
+    from rich.table import Table
+
+    from asocia.diagnosis import queries, store
+
     db = open_database()
     try:
         with db.session() as session:
@@ -257,6 +271,7 @@ def list_command(
 
 def _report_data(diagnosis_id: int, lang: str) -> dict[str, Any]:
     """The report of a diagnosis as data, or exit with one line when there is none."""
+    from asocia.diagnosis import queries
     from asocia.diagnosis.report import report_data
 
     db = open_database()
@@ -279,6 +294,9 @@ def show_command(
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Show a diagnosis: lights, priorities, action plan, progress and peer benchmark."""
+    from asocia.diagnosis import store
+    from asocia.diagnosis.lights import TrafficLight
+
     lang = command_language(lang)
     data = _report_data(diagnosis_id, lang)
     if json_output:
@@ -331,6 +349,8 @@ def demo_command(
     ),
 ) -> None:
     """Create demo diagnoses for cooperatives already in the registry."""
+    from asocia.diagnosis import demo
+
     instrument = _instrument("diagnostico-cooperativo", None)
     db = open_database()
     try:
@@ -355,6 +375,10 @@ def portfolio_command(
     json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Share of green / yellow / red per category, by region and legal class."""
+    from rich.table import Table
+
+    from asocia.diagnosis import queries
+
     lang = command_language(lang)
     instrument = _instrument(instrument_spec, version)
     db = open_database()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from asocia.cli.common import (
     _,
@@ -18,10 +17,6 @@ from asocia.cli.common import (
     percent,
     print_json,
 )
-from asocia.i18n import error_text
-from asocia.monitoring import indicators
-from asocia.monitoring.labels import label
-from asocia.monitoring.strategy import MonitoringError
 
 app = typer.Typer(help="Indicators: definitions, values and status.", no_args_is_help=True)
 values_app = typer.Typer(help="Indicator values.", no_args_is_help=True)
@@ -39,6 +34,10 @@ def _value(value: float | None) -> str:
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the indicators (code, name, unit, direction, objective)."""
+    from rich.table import Table
+
+    from asocia.monitoring import indicators
+
     db = open_database()
     try:
         with db.session() as session:
@@ -64,6 +63,10 @@ def import_(
 ) -> None:
     """Import values from CSV (indicator, period, kind, value or numerator/denominator,
     territory, disaggregation, comment, evidence) as drafts; all or nothing."""
+    from asocia.i18n import error_text
+    from asocia.monitoring import indicators
+    from asocia.monitoring.strategy import MonitoringError
+
     try:
         text = file.read_text("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -101,6 +104,13 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Baseline, target, actual, achievement and status of every indicator."""
+    from rich.table import Table
+
+    from asocia.i18n import error_text
+    from asocia.monitoring import indicators
+    from asocia.monitoring.labels import label
+    from asocia.monitoring.strategy import MonitoringError
+
     db = open_database()
     try:
         with db.session() as session:
@@ -133,6 +143,10 @@ def series(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Approved actuals of an indicator with growth, CAGR and, with a deflator, real terms."""
+    from asocia.i18n import error_text
+    from asocia.monitoring import indicators
+    from asocia.monitoring.strategy import MonitoringError
+
     db = open_database()
     try:
         with db.session() as session:
@@ -171,6 +185,10 @@ def deflator(
     value: float = typer.Argument(..., help="Index value for the period."),
 ) -> None:
     """Set one period of a deflator series (used for real terms)."""
+    from asocia.i18n import error_text
+    from asocia.monitoring import indicators
+    from asocia.monitoring.strategy import MonitoringError
+
     db = open_database()
     try:
         with db.session() as session:
@@ -188,6 +206,10 @@ def lock(
     unlock: bool = typer.Option(False, "--unlock", help="Unlock instead."),
 ) -> None:
     """Lock a period (no value of it may be entered or change state) or unlock it."""
+    from asocia.i18n import error_text
+    from asocia.monitoring import indicators
+    from asocia.monitoring.strategy import MonitoringError
+
     db = open_database()
     try:
         with db.session() as session:

@@ -34,10 +34,12 @@ except ImportError:  # pragma: no cover - older Typer on the real Click
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from asocia import __version__
-from asocia.cli import common
+from asocia.cli import coercion, common
 from asocia.cli.backup import backup, restore
 from asocia.cli.common import N_, _, number
 from asocia.cli.serve import serve
+
+coercion.install()  # plain option values without Pydantic (start-up; see asocia.cli.coercion)
 
 # Command groups, in the order ``asocia --help`` lists them; a capability not built yet is
 # skipped.

@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from asocia.cli.common import _, console, fail, language, number, open_database, print_json
-from asocia.i18n import error_text
-from asocia.partnerships import iati, store
-from asocia.partnerships.store import PartnershipError
 
 app = typer.Typer(help="International cooperation projects (IATI).", no_args_is_help=True)
 
@@ -22,6 +18,10 @@ def projects(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the cooperation projects, optionally of one recipient country or sector."""
+    from rich.table import Table
+
+    from asocia.partnerships import store
+
     db = open_database()
     try:
         with db.session() as session:
@@ -51,6 +51,10 @@ def import_iati(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Import the activities of an IATI activity file that match the filters."""
+    from asocia.i18n import error_text
+    from asocia.partnerships import iati
+    from asocia.partnerships.store import PartnershipError
+
     db = open_database()
     try:
         with db.session() as session:
@@ -92,6 +96,8 @@ def export(
     country: str | None = typer.Option(None, "--country", help="Only this country."),
 ) -> None:
     """Export the projects as IATI XML or CSV."""
+    from asocia.partnerships import iati, store
+
     if fmt not in ("xml", "csv"):
         fail(_("--format {format!r}: use xml or csv").format(format=fmt))
     db = open_database()

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from asocia.cli.common import (
     _,
@@ -20,11 +19,11 @@ from asocia.cli.common import (
     open_database,
     print_json,
 )
-from asocia.i18n import error_text
-from asocia.programmes import catalogue, coverage, exchange, matrix, recommend, uptake
-from asocia.programmes.labels import label
-from asocia.programmes.series import series_of
-from asocia.stats.cellkey import Perturbation
+
+# The programmes code (SQLAlchemy, the models, the statistics) loads in the commands that use
+# it. The default window of `coverage` is asocia.programmes.coverage.DEFAULT_YEARS, named here
+# for the help (tests/cli/test_startup.py checks they agree).
+COVERAGE_YEARS = 5
 
 app = typer.Typer(
     help="Programmes: catalogue of public support instruments, matrix, uptake and coverage.",
@@ -42,6 +41,11 @@ def list_command(
     retired: bool = typer.Option(False, "--retired", help="Include retired instruments."),
 ) -> None:
     """List the instruments of the catalogue (agency, stages, purposes, support types)."""
+    from rich.table import Table
+
+    from asocia.programmes import catalogue
+    from asocia.programmes.labels import label
+
     db = open_database()
     with db.session() as session:
         items = [
@@ -68,6 +72,8 @@ def list_command(
 @app.command("show")
 def show(key: str = typer.Argument(..., help="Id, code or name."), as_json: bool = JSON) -> None:
     """Show one instrument with its eligibility rule, series and provenance."""
+    from asocia.programmes import catalogue
+
     db = open_database()
     with db.session() as session:
         found = catalogue.find(session, key)
@@ -92,6 +98,8 @@ def import_command(
     as_json: bool = JSON,
 ) -> None:
     """Import instruments (create or update by code, with history); all or nothing."""
+    from asocia.programmes import catalogue, exchange
+
     db = open_database()
     try:
         with db.session() as session:
@@ -126,6 +134,8 @@ def export_command(
     retired: bool = typer.Option(False, "--retired", help="Include retired instruments."),
 ) -> None:
     """Export the catalogue as CSV, XLSX, YAML or Open Referral HSDS 3.0 (JSON)."""
+    from asocia.programmes import catalogue, exchange
+
     if fmt not in exchange.FORMATS:
         fail(
             _("unknown format {format!r}; expected one of {formats}").format(
@@ -148,6 +158,12 @@ def matrix_command(
     out: Path | None = typer.Option(None, "--out", help="Write the matrix as .csv or .xlsx."),
 ) -> None:
     """The stage × purpose matrix: instruments and agencies per cell, overlaps and gaps."""
+    from rich.table import Table
+
+    from asocia.i18n import error_text
+    from asocia.programmes import catalogue, matrix
+    from asocia.programmes.labels import label
+
     db = open_database()
     with db.session() as session:
         try:
@@ -185,6 +201,11 @@ def series_command(
     key: str = typer.Argument(..., help="Instrument id, code or name."), as_json: bool = JSON
 ) -> None:
     """Yearly budget and beneficiaries with growth over the whole series and CAGR."""
+    from rich.table import Table
+
+    from asocia.programmes import catalogue
+    from asocia.programmes.series import series_of
+
     db = open_database()
     with db.session() as session:
         found = catalogue.find(session, key)
@@ -222,6 +243,9 @@ def recommend_command(
     key: str = typer.Argument(..., help="Cooperative id or RUT."), as_json: bool = JSON
 ) -> None:
     """Instruments a cooperative may use, ranked by stage, purpose and diagnosis, with why."""
+    from asocia.programmes import recommend
+    from asocia.programmes.labels import label
+
     db = open_database()
     with db.session() as session:
         coop = recommend.find_cooperative(session, key)
@@ -250,6 +274,9 @@ def uptake_import(
     as_json: bool = JSON,
 ) -> None:
     """Import who received which instrument, matched by RUT; nothing is written if a row fails."""
+    from asocia.i18n import error_text
+    from asocia.programmes import uptake
+
     db = open_database()
     try:
         with db.session() as session:
@@ -288,10 +315,13 @@ def uptake_import(
 @app.command("coverage")
 def coverage_command(
     as_json: bool = JSON,
-    years: int = typer.Option(coverage.DEFAULT_YEARS, "--years", help="Window in years."),
+    years: int = typer.Option(COVERAGE_YEARS, "--years", help="Window in years."),
     public: bool = typer.Option(False, "--public", help="Apply disclosure control."),
 ) -> None:
     """Share of cooperatives reached (by region, class, rural class, light) and targeting gap."""
+    from asocia.programmes import coverage
+    from asocia.stats.cellkey import Perturbation
+
     settings = load_settings()
     db = open_database()
     with db.session() as session:

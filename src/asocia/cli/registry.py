@@ -22,15 +22,17 @@ from asocia.cli.common import (
     print_json,
     progress,
 )
-from asocia.registry import queries
-from asocia.registry.export import FORMATS
-from asocia.registry.export import export as export_registry
 
-# The importer (multiprocessing, XML, the validators), the statistics and the other writers
-# are imported by the commands that use them: `registry list` and `show` start faster.
+# Every command imports the registry code it uses (the queries, the importer with its
+# validators, multiprocessing and XML readers, the statistics, the writers): `registry --help`
+# loads neither SQLAlchemy nor the models, and `registry list` not the importer.
 if TYPE_CHECKING:
     from asocia.registry.store import Actor
     from asocia.registry.validation import Problem
+
+# The export formats (asocia.registry.export.FORMATS, checked by tests/cli/test_startup.py),
+# named here so that the help does not import the exporter.
+EXPORT_FORMATS = ("csv", "xlsx", "json")
 
 app = typer.Typer(
     help="The cooperative registry: import, export, duplicates.", no_args_is_help=True
@@ -192,10 +194,13 @@ def import_(
 @app.command()
 def export(
     out: Path = typer.Option(..., "--out", help="File to write."),
-    fmt: str = typer.Option("csv", "--format", help=f"One of {', '.join(FORMATS)}."),
+    fmt: str = typer.Option("csv", "--format", help=f"One of {', '.join(EXPORT_FORMATS)}."),
     public: bool = typer.Option(False, "--public", help="Leave out personal data."),
 ) -> None:
     """Export the registry (with --public: without contacts or extra attributes)."""
+    from asocia.registry.export import FORMATS
+    from asocia.registry.export import export as export_registry
+
     if fmt not in FORMATS:
         fail(
             _("unknown format {format!r}; one of {known}").format(
@@ -229,6 +234,8 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List cooperatives, filtered, by name."""
+    from asocia.registry import queries
+
     filters = queries.Filters(
         q=q,
         region=region,
@@ -261,6 +268,8 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one cooperative with its history."""
+    from asocia.registry import queries
+
     db = open_database()
     with db.session() as session:
         data = queries.get_cooperative(session, OPERATOR, cooperative_id)

@@ -5,14 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from asocia.cli.common import _, console, fail, language, number, open_database, print_json
-from asocia.i18n import error_text
-from asocia.monitoring import briefing as briefings
-from asocia.monitoring import sessions
-from asocia.monitoring.labels import label
-from asocia.monitoring.strategy import MonitoringError
 
 app = typer.Typer(help="Council sessions, agreements, agenda and briefing.", no_args_is_help=True)
 
@@ -20,6 +14,11 @@ app = typer.Typer(help="Council sessions, agreements, agenda and briefing.", no_
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the sessions, newest first."""
+    from rich.table import Table
+
+    from asocia.monitoring import sessions
+    from asocia.monitoring.labels import label
+
     db = open_database()
     try:
         with db.session() as session:
@@ -48,6 +47,11 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a session with its agreements."""
+    from asocia.i18n import error_text
+    from asocia.monitoring import sessions
+    from asocia.monitoring.labels import label
+    from asocia.monitoring.strategy import MonitoringError
+
     db = open_database()
     try:
         with db.session() as session:
@@ -76,6 +80,11 @@ def agenda(
 ) -> None:
     """The session's agenda: open agreements of earlier sessions first ("Acuerdos sesión
     anterior"), then its own items."""
+    from asocia.i18n import error_text
+    from asocia.monitoring import sessions
+    from asocia.monitoring.labels import label
+    from asocia.monitoring.strategy import MonitoringError
+
     db = open_database()
     try:
         with db.session() as session:
@@ -105,6 +114,10 @@ def briefing(
     lang: str = typer.Option("es", "--lang", help="es or en."),
 ) -> None:
     """Write the session briefing (previous agreements, plan progress, indicator panel)."""
+    from asocia.i18n import error_text
+    from asocia.monitoring import briefing as briefings
+    from asocia.monitoring.strategy import MonitoringError
+
     if fmt not in briefings.FORMATS:
         fail(
             _("--format {format!r}: use one of {formats}").format(

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from asocia.cli.common import (
     _,
@@ -20,15 +19,24 @@ from asocia.cli.common import (
     percent,
     print_json,
 )
-from asocia.stats import report
-from asocia.stats.cellkey import Perturbation
-from asocia.stats.crosstab import crosstab as build_crosstab
-from asocia.stats.crosstab import to_csv
-from asocia.stats.definitions import load_definitions
-from asocia.stats.dimensions import CROSSTAB_MEASURES, PUBLIC_DIMENSIONS
-from asocia.stats.engine import Filters, StatsEngine
-from asocia.stats.labels import value_labels
-from asocia.stats.summary import refresh as refresh_summary
+
+# The statistics (SQLAlchemy, the models, the engine) load in the commands that run them:
+# `stats --help` imports none of it.
+if TYPE_CHECKING:
+    from asocia.stats import report
+    from asocia.stats.engine import Filters, StatsEngine
+
+# Named here for the help (asocia.stats.dimensions.PUBLIC_DIMENSIONS and CROSSTAB_MEASURES,
+# checked by tests/cli/test_startup.py), so that `stats --help` does not import the engine.
+PUBLIC_DIMENSIONS = (
+    "region", "comuna", "rural_class", "legal_class", "ilo_type", "sector", "legal_status",
+    "activity", "size_members", "size_sales", "age", "constitution_year", "dissolution_year",
+    "country",
+)  # fmt: skip
+CROSSTAB_MEASURES = (
+    "cooperatives", "members", "members_women", "members_men", "workers", "employees",
+    "worker_members", "sales",
+)  # fmt: skip
 
 app = typer.Typer(
     help="Statistics: headline figures, cross-tabs, indicators and exports.",
@@ -42,6 +50,8 @@ FILTER_HELP = (
 
 
 def _filters(items: list[str] | None) -> Filters:
+    from asocia.stats.engine import Filters
+
     mapping: dict[str, list[str]] = {}
     for item in items or []:
         if "=" not in item:
@@ -56,6 +66,8 @@ def _filters(items: list[str] | None) -> Filters:
 
 def _engine_run(fn: Any, *, use_summary: bool = True) -> Any:
     # The same engine and summary tables as the dashboard and the API; concentration exact.
+    from asocia.stats.engine import StatsEngine
+
     settings = load_settings()
     db = open_database()
     try:
@@ -74,6 +86,8 @@ def _engine_run(fn: Any, *, use_summary: bool = True) -> Any:
 def _fmt(key: str, value: Any) -> str:
     if value is None:
         return "—"
+    from asocia.stats.definitions import load_definitions
+
     unit = load_definitions().indicator(key).unit
     if unit == "fraction":
         return percent(value)
@@ -95,6 +109,12 @@ def summary(
     lang: str | None = typer.Option(None, "--lang", help="Language of the labels (es or en)."),
 ) -> None:
     """Print the headline figures: cooperatives, members, workers, structure, concentration."""
+    from rich.table import Table
+
+    from asocia.stats import report
+    from asocia.stats.cellkey import Perturbation
+    from asocia.stats.definitions import load_definitions
+
     lang = command_language(lang)
     filters = _filters(filter_)
 
@@ -144,6 +164,13 @@ def crosstab(
     lang: str | None = typer.Option(None, "--lang", help="Language of value labels (es or en)."),
 ) -> None:
     """Cross-tabulate ROWS × COLUMNS × measure, with totals (and suppression with --public)."""
+    from rich.table import Table
+
+    from asocia.stats.cellkey import Perturbation
+    from asocia.stats.crosstab import crosstab as build_crosstab
+    from asocia.stats.crosstab import to_csv
+    from asocia.stats.labels import value_labels
+
     lang = command_language(lang)
     if measure not in CROSSTAB_MEASURES:
         fail(
@@ -211,6 +238,10 @@ def indicators(
     lang: str | None = typer.Option(None, "--lang", help="Language (es or en)."),
 ) -> None:
     """List the indicator definitions: id, label, unit and the guideline or law followed."""
+    from rich.table import Table
+
+    from asocia.stats.definitions import load_definitions
+
     lang = command_language(lang)
     definitions = load_definitions()
     items = [
@@ -236,6 +267,11 @@ def export(
     lang: str | None = typer.Option(None, "--lang", help="Language of value labels (es or en)."),
 ) -> None:
     """Write the dashboard's data (every chart and cross-tab, and the summary) as CSV files."""
+    from asocia.stats import report
+    from asocia.stats.cellkey import Perturbation
+    from asocia.stats.crosstab import to_csv
+    from asocia.stats.labels import value_labels
+
     lang = command_language(lang)
     filters = _filters(filter_)
 
@@ -282,6 +318,7 @@ def export(
 @app.command()
 def refresh() -> None:
     """Rebuild the materialised summary the dashboard reads (also done on demand)."""
+    from asocia.stats.summary import refresh as refresh_summary
 
     def run(engine: StatsEngine, settings: Any) -> int:
         return refresh_summary(engine.session, engine.context, engine.definitions)

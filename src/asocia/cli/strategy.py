@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from asocia.cli.common import _, console, fail, language, number, open_database, print_json
-from asocia.i18n import error_text
-from asocia.monitoring import strategy
-from asocia.monitoring.labels import label
 
 app = typer.Typer(help="Strategy monitoring: strategy, plan and actions.", no_args_is_help=True)
 
@@ -16,6 +12,8 @@ app = typer.Typer(help="Strategy monitoring: strategy, plan and actions.", no_ar
 @app.command("show")
 def show(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the strategy: vision, values, objectives, committees, plans and timeline."""
+    from asocia.monitoring import strategy
+
     db = open_database()
     try:
         with db.session() as session:
@@ -45,6 +43,11 @@ def actions(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the plan actions with objective, committee, status and progress."""
+    from rich.table import Table
+
+    from asocia.monitoring import strategy
+    from asocia.monitoring.labels import label
+
     db = open_database()
     try:
         with db.session() as session:
@@ -80,6 +83,9 @@ def add_action(
     due: str | None = typer.Option(None, "--due", help="Due date, YYYY-MM-DD."),
 ) -> None:
     """Add an action to a plan."""
+    from asocia.i18n import error_text
+    from asocia.monitoring import strategy
+
     db = open_database()
     try:
         with db.session() as session:

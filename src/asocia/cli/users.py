@@ -9,7 +9,6 @@ from typing import Any
 
 import typer
 
-from asocia.auth import accounts
 from asocia.auth.policy import Role
 from asocia.cli.common import _, console, fail, open_database, print_json
 
@@ -39,6 +38,8 @@ def create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a user. Without --password-stdin a password is generated and printed once."""
+    from asocia.auth import accounts
+
     password = _read_password_stdin() if password_stdin else secrets.token_urlsafe(12)
     db = open_database()
     try:
@@ -71,6 +72,8 @@ def create(
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List users with their roles."""
+    from asocia.auth import accounts
+
     db = open_database()
     with db.session() as session:
         rows = [
@@ -109,6 +112,8 @@ def set_role(
     ),
 ) -> None:
     """Change a user's role (their open sessions are closed)."""
+    from asocia.auth import accounts
+
     db = open_database()
     try:
         with db.session() as session:
@@ -126,6 +131,8 @@ def set_password(
     ),
 ) -> None:
     """Set a user's password (generated and printed when not given on stdin)."""
+    from asocia.auth import accounts
+
     password = _read_password_stdin() if password_stdin else secrets.token_urlsafe(12)
     db = open_database()
     try:
@@ -142,6 +149,8 @@ def set_password(
 def ensure_admin() -> None:
     """Make sure an admin exists. Takes ASOCIA_ADMIN_USERNAME / ASOCIA_ADMIN_PASSWORD, or
     creates 'admin' with a generated password printed once."""
+    from asocia.auth import accounts
+
     db = open_database()
     username = os.environ.get("ASOCIA_ADMIN_USERNAME", "admin")
     given = os.environ.get("ASOCIA_ADMIN_PASSWORD")
@@ -171,6 +180,8 @@ app.add_typer(token_app, name="token")
 
 
 def _user_or_fail(session: Any, username: str) -> Any:
+    from asocia.auth import accounts
+
     user = accounts.get_user(session, username)
     if user is None:
         fail(_("no user named {username!r}").format(username=username))
@@ -184,6 +195,8 @@ def token_create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create an API token and print it once (it is stored only as a hash)."""
+    from asocia.auth import accounts
+
     db = open_database()
     try:
         with db.session() as session:
@@ -209,6 +222,8 @@ def token_list(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List a user's tokens (id, name, prefix, created, last used, revoked); never the secret."""
+    from asocia.auth import accounts
+
     db = open_database()
     with db.session() as session:
         rows = [
@@ -241,6 +256,8 @@ def token_revoke(
     username: str = typer.Option(..., "--username", help="Whose token."),
 ) -> None:
     """Revoke a token: requests with it are refused from now on."""
+    from asocia.auth import accounts
+
     db = open_database()
     try:
         with db.session() as session:

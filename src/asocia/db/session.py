@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from asocia.db.engine import create_engine_for
+
+# The ORM loads with the first session: `asocia db status` reads the revision table without it.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 class DatabaseError(RuntimeError):
@@ -32,7 +37,13 @@ class Database:
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or create_engine_for(url)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        """The session factory (made on first use)."""
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:

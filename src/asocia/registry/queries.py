@@ -24,7 +24,6 @@ from asocia.db.models.registry import (
     ImportRun,
 )
 from asocia.registry.names import name_key
-from asocia.registry.taxid import compact_key
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 
@@ -113,6 +112,8 @@ def _where(query: Select[Any], filters: Filters, *, by_name: bool = False) -> Se
                 query = query.where(c[column] == value)
     text = (filters.q or "").strip()
     if text:
+        from asocia.registry.taxid import compact_key  # python-stdnum: only for a search
+
         compact = compact_key(text)
         if _looks_like_id(text, compact):
             body = compact[:-1] if len(compact) > 7 else compact

@@ -2,8 +2,10 @@
 
 from alembic import context
 
-import asocia.db.models  # noqa: F401  (registers every table on the metadata)
 from asocia.db.base import Base
+from asocia.db.models import load_all_models
+
+load_all_models()  # every table on the metadata
 
 config = context.config
 engine = config.attributes["engine"]
