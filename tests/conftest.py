@@ -39,7 +39,8 @@ hypothesis_settings.register_profile("asocia", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("asocia")
 
 # Cheap argon2 parameters in tests: the real ones cost ~0.1 s a hash, and tests hash a lot.
-passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+passwords._hasher = lambda: _CHEAP  # type: ignore[assignment]
 
 POSTGRES_URL = os.environ.get("ASOCIA_TEST_POSTGRES_URL")
 SKIP_POSTGRES = "ASOCIA_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped"

@@ -6,15 +6,11 @@ The data is ``data/chile_territory.csv`` (provenance in ``chile_territory.proven
 
 from __future__ import annotations
 
-import csv
-import difflib
 import io
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-
-import yaml
 
 from asocia.registry.names import fold
 
@@ -138,6 +134,8 @@ class Territory:
             reverse=True,
         )
         shortlist = [name for score, name in scored[:_SHORTLIST] if score > 0]
+        import difflib  # only for a name not found
+
         close = difflib.get_close_matches(folded, shortlist, n=1, cutoff=0.75)
         return self._comuna_names[close[0]].name if close else None
 
@@ -182,6 +180,8 @@ def _aliases() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
         .joinpath("data/territory_aliases.yaml")
         .read_text("utf-8")
     )
+    import yaml
+
     data = yaml.safe_load(text) or {}
     regions = {int(k): [str(s) for s in v] for k, v in (data.get("regions") or {}).items()}
     comunas = {int(k): [str(s) for s in v] for k, v in (data.get("comunas") or {}).items()}
@@ -191,6 +191,8 @@ def _aliases() -> tuple[dict[int, list[str]], dict[int, list[str]]]:
 @cache
 def territory() -> Territory:
     """Chile's territory, loaded once from the package data."""
+    import csv
+
     text = (
         resources.files("asocia.registry").joinpath("data/chile_territory.csv").read_text("utf-8")
     )
