@@ -30,6 +30,7 @@ from asocia.stats.dimensions import (
     SALES_BANDS_UF,
     SALES_BINS_PER_DECADE,
     StatsContext,
+    younger_than_from,
 )
 from asocia.stats.summary import CUBES, TABLES, refresh
 
@@ -305,3 +306,15 @@ def test_refresh_equals_a_python_computation(
                 if not close(v, found[cube.name][key][m])
             }
             assert wrong == {}, (cube.name, key, wrong)
+
+
+@given(
+    born=st.dates(date(1900, 1, 1), date(2100, 12, 31)),
+    as_of=st.dates(date(1960, 1, 1), date(2100, 12, 31)),
+    years=st.sampled_from([upper for _key, upper in AGE_BANDS]),
+)
+def test_age_bounds_are_completed_years(born: date, as_of: date, years: int) -> None:
+    """The age bands compare the date of constitution with one bound per band: the same as
+    counting completed years (29 February included)."""
+    completed = as_of.year - born.year - ((born.month, born.day) > (as_of.month, as_of.day))
+    assert (born >= younger_than_from(as_of, years)) == (completed < years)
