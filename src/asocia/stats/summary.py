@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,6 +47,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
     text,
     update,
@@ -172,6 +173,16 @@ PACKED: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """A work-table expression to group by: a packed key (or its low digits) holding the
+    dimensions ``held``, or the code of one dimension."""
+
+    value: ColumnElement[Any]
+    held: list[str]
+    is_key: bool
+
+
 class PackedKeys:
     """Text dimensions of a cooperative packed into integers, for SQLite.
 
@@ -227,26 +238,31 @@ class PackedKeys:
         key = work.c[self.key_of[d]]
         return (key // literal(self.radix[d])) % literal(len(self.values[d]) + 1)
 
-    def group_codes(self, work: Table, dims: Sequence[str]) -> list[ColumnElement[Any]]:
+    def groups(self, work: Table, dims: Sequence[str]) -> list[Grouping]:
         """What to group a work table by for the packed dimensions among ``dims``: a whole key
         when all its dimensions are wanted, its low digits when its first ones are, else each
         dimension's code."""
-        out: list[ColumnElement[Any]] = []
+        out: list[Grouping] = []
         for key, packed in PACKED.items():
             wanted = [d in dims for d in packed]
+            held = [d for d in packed if d in dims]
             if all(wanted):
-                out.append(work.c[key])
+                out.append(Grouping(work.c[key], held, is_key=True))
             elif any(wanted) and wanted == sorted(wanted, reverse=True):
                 first_unwanted = packed[wanted.index(False)]
-                out.append(work.c[key] % literal(self.radix[first_unwanted]))
+                low_digits = work.c[key] % literal(self.radix[first_unwanted])
+                out.append(Grouping(low_digits, held, is_key=True))
             else:
-                out.extend(self.code(work, d) for d, w in zip(packed, wanted, strict=True) if w)
+                out.extend(Grouping(self.code(work, d), [d], is_key=False) for d in held)
         return out
 
-    def decode(self, work: Table, d: str) -> ColumnElement[Any]:
-        """Dimension ``d``'s value in a work-table row (grouped by its code)."""
+    def decode(self, group: ColumnElement[Any], is_key: bool, d: str) -> ColumnElement[Any]:
+        """Dimension ``d``'s value from what a work table was grouped by (see :meth:`groups`):
+        a key or its low digits, or ``d``'s own code; NULL for NULL."""
+        if is_key:
+            group = (group // literal(self.radix[d])) % literal(len(self.values[d]) + 1)
         values = {i + 1: literal(v) for i, v in enumerate(self.values[d])}
-        return case(values, value=self.code(work, d), else_=None) if values else null()
+        return case(values, value=group, else_=None) if values else null()
 
 
 _COLUMN_OF = {"region": "region_code", "sector": "isic_section"}
@@ -300,17 +316,22 @@ def _floor(value: float | None) -> int | None:
 
 @dataclass(frozen=True)
 class Stage:
-    """An intermediate grouping of one population by the dimensions of several cubes at once.
+    """An intermediate grouping of the registry by the dimensions of several cubes at once.
 
     A rebuild groups the registry (or SQLite's work table) once per stage, into a temporary
     table of tens of thousands of rows, and sums each of the stage's cubes from it: because
     the measures are additive (or maxima), a cube summed from the stage holds the same figures
-    as one grouped from the registry, for a fraction of the work.
+    as one grouped from the registry, for a fraction of the work. A stage may serve cubes of
+    several populations: it holds the cooperatives of any of them with a flag per population,
+    and a dimension only some of them need is NULL in the others' rows (so that, e.g., the
+    sizes of the cooperatives in force do not split the groups of the dissolved ones).
     """
 
     name: str
-    population: str
     cubes: tuple[str, ...]
+
+    def populations(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.population for c in CUBES if c.name in self.cubes))
 
     def dimensions(self) -> tuple[str, ...]:
         dims: list[str] = list(FILTER_DIMENSIONS)
@@ -319,14 +340,20 @@ class Stage:
                 dims.extend(d for d in cube.extra if d not in dims)
         return tuple(dims)
 
+    def needed(self, d: str) -> tuple[str, ...]:
+        """The populations whose cubes in this stage have dimension ``d``."""
+        return tuple(
+            dict.fromkeys(c.population for c in CUBES if c.name in self.cubes and d in c.dimensions)
+        )
 
-# The cubes by year of constitution and by sales bin (a hundred years, hundreds of bins, per
-# group of filters) gain nothing from a stage and are grouped directly: a stage holding them
-# with the others would be nearly as large as the registry.
-STAGES: tuple[Stage, ...] = (
-    Stage("current", "current", ("main", "sector", "age")),
-    Stage("registered", "registered", ("status", "dissolved")),
-)
+
+# One stage: the cubes of cooperatives in force by sizes, sector and age, and of all registered
+# ones by status and year of dissolution (NULL for nearly all in force), grouped in one pass
+# (once two stages, one per population). The cubes by year of constitution and by sales bin
+# (a hundred years, hundreds of bins, per group of filters) gain nothing from a stage and are
+# grouped directly: a stage holding them with the others would be nearly as large as the
+# registry.
+STAGES: tuple[Stage, ...] = (Stage("all", ("main", "sector", "age", "status", "dissolved")),)
 
 
 def _stage_table(stage: Stage) -> Table:
@@ -334,6 +361,7 @@ def _stage_table(stage: Stage) -> Table:
     columns: list[Column[Any]] = [
         Column(d, Integer if dimension(d).numeric else String(40)) for d in dims
     ]
+    columns += [Column(f"in_{p}", Integer) for p in stage.populations()]
     columns += [Column(m, column.type) for m, column in _measure_columns().items()]
     # Cooperatives with a record key, to find those without one (see ``refresh``).
     columns.append(Column("keyed", BigInteger))
@@ -377,28 +405,60 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
         packed = PackedKeys(session)
         work = _fill_work_table(session, context, definitions, packed)
 
-    def grouped_rows(dims: Sequence[str], population: str, *, keyed: bool = False) -> Any:
+    def grouped_rows(
+        dims: Sequence[str],
+        populations: Sequence[str],
+        needed: Callable[[str], Sequence[str]] | None = None,
+        *,
+        stage: bool = False,
+    ) -> Any:
+        """The cooperatives of any of ``populations`` grouped by ``dims`` (each NULL outside
+        the populations ``needed`` lists for it); for a stage, with a flag per population and
+        the count of those with a record key."""
         source: Any = registry if work is None else work.c
         measures = [m.expression(source).label(k) for k, m in MEASURES.items()]
-        if keyed:
+        if stage:
             measures.append(func.count(source.cell_key).label("keyed"))
+
+        def only_in(pops: set[str], value: ColumnElement[Any]) -> ColumnElement[Any]:
+            if needed is None or pops >= set(populations):
+                return value
+            return case((or_(*[inside[p] for p in populations if p in pops]), value), else_=null())
+
         if work is None or packed is None:
-            keys = [dimension(d).expression(context).label(d) for d in dims]
-            where = definitions.population(population).condition()
-            return select(*keys, *measures).where(where).group_by(*keys)
-        codes = [
-            *packed.group_codes(work, dims),
-            *[work.c[d] for d in dims if d not in packed.key_of],
-        ]
-        shown = [packed.decode(work, d).label(d) if d in packed.key_of else work.c[d] for d in dims]
-        return select(*shown, *measures).where(work.c[f"in_{population}"] == 1).group_by(*codes)
+            conditions = {p: definitions.population(p).condition() for p in populations}
+            inside: dict[str, ColumnElement[bool]] = conditions
+            keys = [
+                only_in(set(needed(d) if needed else ()), dimension(d).expression(context)).label(d)
+                for d in dims
+            ]
+            flags = [case((c, 1), else_=0).label(f"in_{p}") for p, c in conditions.items()]
+            query = select(*keys, *(flags if stage else []), *measures)
+            query = query.where(or_(*conditions.values()))
+            return query.group_by(*keys, *(flags if stage else []))
+        inside = {p: work.c[f"in_{p}"] == 1 for p in populations}
+        codes: list[ColumnElement[Any]] = []
+        shown: dict[str, Any] = {}
+        for grouping in packed.groups(work, dims):
+            group = only_in(
+                {p for d in grouping.held for p in (needed(d) if needed else ())}, grouping.value
+            )
+            codes.append(group)
+            shown.update((d, packed.decode(group, grouping.is_key, d)) for d in grouping.held)
+        for d in dims:
+            if d not in packed.key_of:
+                codes.append(only_in(set(needed(d) if needed else ()), work.c[d]))
+                shown[d] = codes[-1]
+        stage_flags: list[Any] = [work.c[f"in_{p}"] for p in populations] if stage else []
+        query = select(*[shown[d].label(d) for d in dims], *stage_flags, *measures)
+        return query.where(or_(*inside.values())).group_by(*codes, *stage_flags)
 
     staged: dict[str, Table] = {}
     for stage in STAGES:
         table = _stage_table(stage)
         _drop_temporary(connection, table.name)
         table.create(connection)
-        rows = grouped_rows(stage.dimensions(), stage.population, keyed=True)
+        rows = grouped_rows(stage.dimensions(), stage.populations(), stage.needed, stage=True)
         session.execute(insert(table).from_select([c.name for c in table.columns], rows))
         staged.update((name, table) for name in stage.cubes)
     # Cooperatives a bulk write left without a record key: give them one and start again (the
@@ -421,16 +481,20 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
         session.execute(delete(target))
         stage_table = staged.get(cube.name)
         if stage_table is None:
-            query = grouped_rows(cube.dimensions, cube.population)
+            query = grouped_rows(cube.dimensions, [cube.population])
         else:
             keys = [stage_table.c[d] for d in cube.dimensions]
-            query = select(
-                *keys,
-                *[
-                    (func.max if m.combine == "max" else func.sum)(stage_table.c[k]).label(k)
-                    for k, m in MEASURES.items()
-                ],
-            ).group_by(*keys)
+            query = (
+                select(
+                    *keys,
+                    *[
+                        (func.max if m.combine == "max" else func.sum)(stage_table.c[k]).label(k)
+                        for k, m in MEASURES.items()
+                    ],
+                )
+                .where(stage_table.c[f"in_{cube.population}"] == 1)
+                .group_by(*keys)
+            )
         session.execute(insert(target).from_select([*cube.dimensions, *MEASURES], query))
     for name in {t.name for t in staged.values()}:
         _drop_temporary(connection, name)
