@@ -42,9 +42,11 @@ from sqlalchemy import (
     String,
     Table,
     case,
+    cast,
     delete,
     func,
     insert,
+    inspect,
     literal,
     null,
     or_,
@@ -233,12 +235,12 @@ class PackedKeys:
                 total = total + code * literal(self.radix[d])
         return total.label(key)
 
-    def code(self, work: Table, d: str) -> ColumnElement[Any]:
+    def code(self, work: Any, d: str) -> ColumnElement[Any]:
         """Dimension ``d``'s code in a work-table row."""
-        key = work.c[self.key_of[d]]
+        key: ColumnElement[Any] = work.c[self.key_of[d]]
         return (key // literal(self.radix[d])) % literal(len(self.values[d]) + 1)
 
-    def groups(self, work: Table, dims: Sequence[str]) -> list[Grouping]:
+    def groups(self, work: Any, dims: Sequence[str]) -> list[Grouping]:
         """What to group a work table by for the packed dimensions among ``dims``: a whole key
         when all its dimensions are wanted, its low digits when its first ones are, else each
         dimension's code."""
@@ -269,14 +271,9 @@ _COLUMN_OF = {"region": "region_code", "sector": "isic_section"}
 
 
 def _indexed_columns(session: Session) -> set[str]:
-    """Columns of ``cooperatives`` that lead an index (SQLite)."""
-    leading: set[str] = set()
-    indexes = session.execute(text("PRAGMA index_list(cooperatives)")).all()
-    for index in indexes:
-        first = session.execute(text(f'PRAGMA index_info("{index[1]}")')).first()
-        if first is not None and first[2] is not None:
-            leading.add(str(first[2]))
-    return leading
+    """Columns of ``cooperatives`` that lead an index."""
+    indexes = inspect(session.connection()).get_indexes("cooperatives")
+    return {str(ix["column_names"][0]) for ix in indexes if ix["column_names"][0] is not None}
 
 
 def _distinct_values(session: Session, column: str, *, indexed: bool) -> list[Any]:
@@ -388,22 +385,23 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     ensure_state(session)
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
     connection = session.connection()
-    registry = Cooperative.__table__.c
-    # SQLite scans the wide registry table slowly and in one thread: copy the narrow derived
-    # rows once into a temporary table and group from it. PostgreSQL scans the registry in
-    # parallel, faster than it fills a temporary table: it groups directly.
-    work: Table | None = None
-    packed: PackedKeys | None = None
+    # The groupings read one narrow row per cooperative whose text dimensions are packed into
+    # integers (:func:`_work_rows`): SQLite copies them once into a temporary table (it scans
+    # the wide registry slowly, in one thread); PostgreSQL reads them as a subquery that it
+    # merges into each grouping, scanning the registry in parallel.
     if connection.dialect.name == "postgresql":
         # Room to hash the stages' groups in memory instead of sorting them on disk. No JIT:
         # the groupings' estimated cost makes PostgreSQL compile their expressions, which took
         # 3 s of each 6 s grouping at 1M cooperatives, longer than it saved.
         session.execute(text("SET LOCAL work_mem = '64MB'"))
         session.execute(text("SET LOCAL jit = off"))
+    packed = PackedKeys(session)
+    work: Any
     if connection.dialect.name == "sqlite":
         _ensure_sqlite_math(connection)
-        packed = PackedKeys(session)
         work = _fill_work_table(session, context, definitions, packed)
+    else:
+        work = _work_rows(context, definitions, packed).subquery("stats_work")
 
     def grouped_rows(
         dims: Sequence[str],
@@ -415,7 +413,7 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
         """The cooperatives of any of ``populations`` grouped by ``dims`` (each NULL outside
         the populations ``needed`` lists for it); for a stage, with a flag per population and
         the count of those with a record key."""
-        source: Any = registry if work is None else work.c
+        source: Any = work.c
         measures = [m.expression(source).label(k) for k, m in MEASURES.items()]
         if stage:
             measures.append(func.count(source.cell_key).label("keyed"))
@@ -425,17 +423,6 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
                 return value
             return case((or_(*[inside[p] for p in populations if p in pops]), value), else_=null())
 
-        if work is None or packed is None:
-            conditions = {p: definitions.population(p).condition() for p in populations}
-            inside: dict[str, ColumnElement[bool]] = conditions
-            keys = [
-                only_in(set(needed(d) if needed else ()), dimension(d).expression(context)).label(d)
-                for d in dims
-            ]
-            flags = [case((c, 1), else_=0).label(f"in_{p}") for p, c in conditions.items()]
-            query = select(*keys, *(flags if stage else []), *measures)
-            query = query.where(or_(*conditions.values()))
-            return query.group_by(*keys, *(flags if stage else []))
         inside = {p: work.c[f"in_{p}"] == 1 for p in populations}
         codes: list[ColumnElement[Any]] = []
         shown: dict[str, Any] = {}
@@ -447,7 +434,7 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
             shown.update((d, packed.decode(group, grouping.is_key, d)) for d in grouping.held)
         for d in dims:
             if d not in packed.key_of:
-                codes.append(only_in(set(needed(d) if needed else ()), work.c[d]))
+                codes.append(only_in(set(needed(d) or ()) if needed else set(), work.c[d]))
                 shown[d] = codes[-1]
         stage_flags: list[Any] = [work.c[f"in_{p}"] for p in populations] if stage else []
         query = select(*[shown[d].label(d) for d in dims], *stage_flags, *measures)
@@ -472,7 +459,7 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     if unkeyed:
         ensure_record_keys(session)
         for name in {t.name for t in staged.values()} | (
-            {work.name} if work is not None else set()
+            {work.name} if isinstance(work, Table) else set()
         ):
             _drop_temporary(connection, name)
         return refresh(session, context, definitions)
@@ -498,7 +485,7 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
         session.execute(insert(target).from_select([*cube.dimensions, *MEASURES], query))
     for name in {t.name for t in staged.values()}:
         _drop_temporary(connection, name)
-    if work is not None:
+    if isinstance(work, Table):
         _drop_temporary(connection, work.name)
     count = session.execute(
         select(func.coalesce(func.sum(TABLES["status"].c.cooperatives), 0))
@@ -511,25 +498,31 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     return int(count)
 
 
-def _fill_work_table(
-    session: Session, context: StatsContext, definitions: Definitions, packed: PackedKeys
-) -> Table:
-    """Create (again) and fill SQLite's work table: one narrow row per cooperative."""
-    connection = session.connection()
+def _work_rows(context: StatsContext, definitions: Definitions, packed: PackedKeys) -> Any:
+    """One narrow row per cooperative: packed keys, the other dimensions, a flag per
+    population and the columns measures read."""
     registry = Cooperative.__table__.c
-    work = _work_table(definitions, packed)
-    _drop_temporary(connection, work.name)
-    work.create(connection)
     flags = [
         case((population.condition(), 1), else_=0).label(f"in_{key}")
         for key, population in definitions.populations.items()
     ]
-    rows = select(
+    return select(
         *[packed.encode(key, context) for key in PACKED],
         *[dimension(d).expression(context).label(d) for d in packed.plain_dimensions()],
         *flags,
         *[_measure_input(name) for name in MEASURE_INPUTS],
     ).where(registry.merged_into_id.is_(None))
+
+
+def _fill_work_table(
+    session: Session, context: StatsContext, definitions: Definitions, packed: PackedKeys
+) -> Table:
+    """Create (again) and fill SQLite's work table."""
+    connection = session.connection()
+    work = _work_table(definitions, packed)
+    _drop_temporary(connection, work.name)
+    work.create(connection)
+    rows = _work_rows(context, definitions, packed)
     session.execute(insert(work).from_select([c.name for c in work.columns], rows))
     return work
 
@@ -542,7 +535,7 @@ def _measure_input(name: str) -> ColumnElement[Any]:
     if name == "sales_amount":
         return sales_clp(registry).label(name)
     if name == "sales_currency":
-        return null().label(name)
+        return cast(null(), String(3)).label(name)
     return registry[name]
 
 
