@@ -18,10 +18,12 @@ the rebuild and every later one reads the cubes; imports call :func:`warm` when 
 The tables can be emptied at any time: they are rebuilt on demand.
 
 The rebuild (:func:`refresh`) is set-based, in the database, with no loop over cooperatives:
-four ``INSERT … SELECT … GROUP BY`` passes over the registry (on SQLite, over a narrow
-temporary copy of it whose text dimensions are packed into integers, :class:`PackedKeys`) —
-two *stages* from which five cubes are summed, and the two cubes too fine to share one.
-(One ``GROUPING SETS`` scan on PostgreSQL was tried: slower than four parallel scans.)
+three ``INSERT … SELECT … GROUP BY`` passes over one narrow row per cooperative whose text
+dimensions are packed into integers (:class:`PackedKeys`; on SQLite a temporary copy of the
+registry, on PostgreSQL a subquery merged into each parallel scan) — one *stage* from which
+five cubes of both populations are summed, and the two cubes too fine to share it. On SQLite,
+a large registry is rebuilt in two threads, one half of the regions each, when a core is free.
+(One ``GROUPING SETS`` scan on PostgreSQL was tried: slower than parallel scans.)
 """
 
 from __future__ import annotations
@@ -555,7 +557,7 @@ def _build(
         the populations ``needed`` lists for it); for a stage, with a flag per population and
         the count of those with a record key."""
         source: Any = work.c
-        measures = [m.expression(source).label(k) for k, m in MEASURES.items()]
+        measures = [_per_cooperative(k, source).label(k) for k in MEASURES]
         if stage:
             measures.append(func.count(source.cell_key).label("keyed"))
 
@@ -628,6 +630,17 @@ def _build(
     for name in temporary:
         _drop_temporary(connection, name)
     return 0
+
+
+def _per_cooperative(key: str, source: Any) -> ColumnElement[Any]:
+    """Measure ``key`` over cooperatives' rows. The workers are the sum of the employees' and
+    worker members' sums (each NULL as 0): the same integer as the sum of each cooperative's
+    workers, without adding them up row by row."""
+    if key == "workers":
+        return func.coalesce(func.sum(source.employees), 0) + func.coalesce(
+            func.sum(source.worker_members), 0
+        )
+    return MEASURES[key].expression(source)
 
 
 def _work_rows(
