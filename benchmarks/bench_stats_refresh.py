@@ -9,21 +9,22 @@ The databases are built once with the synthetic generator (as bench_stats_dashbo
 and kept in ``--cache`` (SQLite files) or as PostgreSQL databases ``asocia_bench_refresh_<n>``,
 so that a second run measures the refresh alone. Each run empties the summary's fingerprint
 and times ``warm``: the whole rebuild, in its own transaction, committed. With ``--before REV``
-the ``asocia/stats/summary.py`` of that git revision is loaded beside this checkout's and the
-two are timed alternately (A B A B …), so that a busy machine slows both alike. Printed: every
-run, the median and the best, and the ratio of the medians. Nothing is asserted.
+the ``src`` tree of that git revision (all of it: the summary and the dimensions it groups by)
+is extracted beside this checkout's and each version runs in its own process, alternately
+(A B A B …), so that a busy machine slows both alike. Printed: every run (wall seconds, and
+the process's CPU seconds, which on SQLite is the rebuild's whole work and varies less with the
+load than the wall time; on PostgreSQL the work is in the server), the load average before
+each run, the medians and the best, and the ratio of the medians. Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text
@@ -34,7 +35,6 @@ from bench_stats_dashboard import UF_CLP, load
 
 from asocia.db import Database
 from asocia.db.migrate import upgrade
-from asocia.stats.summary import warm
 
 
 def prepared(db: Database, n: int, seed: int, scratch: Path) -> None:
@@ -48,51 +48,68 @@ def prepared(db: Database, n: int, seed: int, scratch: Path) -> None:
         print(f"  load: {load(db, n, seed, scratch / f'coops-{n}.csv'):.1f} s", flush=True)
 
 
-Warm = Callable[..., None]
+# One refresh in a process of its own: ``python -c ONE_RUN URL UF`` prints "wall cpu".
+ONE_RUN = """
+import sys, time
+from sqlalchemy import text
+from asocia.db import Database
+from asocia.stats.summary import warm
+db = Database(sys.argv[1])
+with db.engine.begin() as c:
+    c.execute(text("UPDATE stats_summary_state SET fingerprint = NULL"))
+wall, cpu = time.perf_counter(), time.process_time()
+warm(db, uf_clp=float(sys.argv[2]))
+print(time.perf_counter() - wall, time.process_time() - cpu)
+"""
+
+Run = tuple[float, float, float]  # wall, CPU, load average before
 
 
-def timed_refreshes(db: Database, versions: dict[str, Warm], runs: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {name: [] for name in versions}
+def timed_refreshes(url: str, versions: dict[str, Path], runs: int) -> dict[str, list[Run]]:
+    times: dict[str, list[Run]] = {name: [] for name in versions}
     for _ in range(runs):
-        for name, refresh in versions.items():
-            with db.engine.begin() as c:
-                c.execute(text("UPDATE stats_summary_state SET fingerprint = NULL"))
-            start = time.perf_counter()
-            refresh(db, uf_clp=UF_CLP)
-            times[name].append(time.perf_counter() - start)
+        for name, src in versions.items():
+            load = os.getloadavg()[0]
+            done = subprocess.run(
+                [sys.executable, "-c", ONE_RUN, url, str(UF_CLP)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "PYTHONPATH": str(src)},
+            )
+            wall, cpu = (float(x) for x in done.stdout.split())
+            times[name].append((wall, cpu, load))
     return times
 
 
-def summary_at(revision: str) -> Warm:
-    """``warm`` of ``asocia/stats/summary.py`` as it was at a git revision."""
+def source_at(revision: str) -> Path:
+    """The ``src`` tree of a git revision, extracted into a temporary directory."""
     root = Path(__file__).resolve().parents[1]
-    source = subprocess.run(
-        ["git", "-C", str(root), "show", f"{revision}:src/asocia/stats/summary.py"],
-        capture_output=True,
-        check=True,
+    out = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", revision, "src"], capture_output=True, check=True
     ).stdout
-    path = Path(tempfile.mkdtemp(prefix="bench-refresh-")) / "summary_before.py"
-    path.write_bytes(source)
-    spec = importlib.util.spec_from_file_location("asocia_summary_before", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    before: Warm = module.warm
-    return before
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out / "src"
 
 
-def report(engine: str, n: int, times: dict[str, list[float]]) -> None:
+def report(engine: str, n: int, times: dict[str, list[Run]]) -> None:
     for name, runs in times.items():
-        shown = " ".join(f"{t:.2f}" for t in runs)
+        shown = " ".join(f"{w:.2f}/{c:.2f}@{load:.1f}" for w, c, load in runs)
+        walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
+        median = statistics.median(walls)
         print(
-            f"  {engine} {n:>9,} co-ops, {name:<6}: refresh median "
-            f"{statistics.median(runs):6.2f} s, best {min(runs):6.2f} s  (runs: {shown})",
+            f"  {engine} {n:>9,} co-ops, {name:<6}: refresh median {median:6.2f} s"
+            f" (CPU {statistics.median(cpus):5.2f} s), best {min(walls):6.2f} s"
+            f"  (runs, wall/CPU@load: {shown})",
             flush=True,
         )
     if "before" in times:
-        ratio = statistics.median(times["before"]) / statistics.median(times["after"])
-        print(f"  {engine} {n:>9,} co-ops: before / after (medians) {ratio:.1f}×", flush=True)
+        before, after = times["before"], times["after"]
+        ratio = statistics.median(r[0] for r in before) / statistics.median(r[0] for r in after)
+        cpu = statistics.median(r[1] for r in before) / statistics.median(r[1] for r in after)
+        print(f"  {engine} {n:>9,} co-ops: before / after (medians) wall {ratio:.2f}×", end="")
+        print(f", CPU {cpu:.2f}×" if engine.strip() == "sqlite" else "", flush=True)
 
 
 def postgres_database(url: str, n: int) -> Database:
@@ -121,22 +138,24 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--before", help="git revision whose refresh is timed alternately")
     args = parser.parse_args()
-    versions: dict[str, Warm] = {"after": warm}
+    here = Path(__file__).resolve().parents[1] / "src"
+    versions: dict[str, Path] = {"after": here}
     if args.before:
-        versions = {"before": summary_at(args.before), "after": warm}
+        versions = {"before": source_at(args.before), "after": here}
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     print("statistics summary refresh (asocia.stats.summary.warm), seconds")
+    print(f"  load average at start: {os.getloadavg()[0]:.2f}, cores: {os.cpu_count()}")
     for n in args.sizes:
         if not args.no_sqlite:
             db = Database(f"sqlite:///{cache / f'refresh-{n}.db'}")
             prepared(db, n, args.seed, cache)
-            report("sqlite    ", n, timed_refreshes(db, versions, args.runs))
+            report("sqlite    ", n, timed_refreshes(db.url, versions, args.runs))
             db.dispose()
         if args.postgres:
             db = postgres_database(args.postgres, n)
             prepared(db, n, args.seed, cache)
-            report("postgresql", n, timed_refreshes(db, versions, args.runs))
+            report("postgresql", n, timed_refreshes(db.url, versions, args.runs))
             db.dispose()
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, or_, true
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from asocia.db.models import Cooperative
 
@@ -77,10 +79,32 @@ def _sales_band(ctx: StatsContext) -> ColumnElement[Any]:
     return case((sales.is_(None), stored), *whens, else_=literal("large"))
 
 
+class year_of(FunctionElement[int]):
+    """The year of a date column, as an integer.
+
+    Dates are ISO text on SQLite (its first four characters are the year) and DATE on
+    PostgreSQL, where ``EXTRACT`` reads the year without formatting the date as text (which
+    also depends on the server's ``DateStyle``)."""
+
+    type = Integer()
+    name = "year_of"
+    inherit_cache = True
+
+
+@compiles(year_of)
+def _year_of_iso_text(element: year_of, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(next(iter(element.clauses)), **kw)
+    return f"CAST(substr(CAST({column} AS VARCHAR), 1, 4) AS INTEGER)"
+
+
+@compiles(year_of, "postgresql")
+def _year_of_date(element: year_of, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(next(iter(element.clauses)), **kw)
+    return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
+
+
 def _year(column: Any) -> ColumnElement[Any]:
-    # Dates are ISO text on SQLite and DATE on PostgreSQL: the first four characters of the
-    # ISO form are the year on both.
-    return cast(func.substr(cast(column, String), 1, 4), Integer)
+    return year_of(column)
 
 
 def _month_day(column: Any) -> ColumnElement[Any]:
@@ -95,9 +119,28 @@ def completed_years(ctx: StatsContext, column: Any) -> ColumnElement[Any]:
     return literal(ctx.as_of.year) - _year(column) - birthday_to_come
 
 
+def younger_than_from(as_of: date, years: int) -> date:
+    """The first date of constitution whose age in completed years at ``as_of`` is below
+    ``years``: the day after the ``years``-th anniversary before ``as_of``.
+
+    Age < *k* ⟺ (year, month-day) > (as_of.year − *k*, as_of's month-day) ⟺ the date is
+    after that anniversary; when it is a 29 February that the year lacks, after 28 February
+    (no month-day lies between 02-29 and 03-01). One comparison of the date replaces the
+    year and month-day arithmetic of :func:`completed_years`, with the same result."""
+    year = as_of.year - years
+    try:
+        anniversary = as_of.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return date(year, 3, 1)
+    return anniversary + timedelta(days=1)
+
+
 def _age_band(ctx: StatsContext) -> ColumnElement[Any]:
-    age = completed_years(ctx, C.constituted_on)
-    whens = [(age < upper, literal(key)) for key, upper in AGE_BANDS]
+    """Band of :func:`completed_years`, each bound compared as a date."""
+    whens = [
+        (C.constituted_on >= younger_than_from(ctx.as_of, upper), literal(key))
+        for key, upper in AGE_BANDS
+    ]
     return case((C.constituted_on.is_(None), literal("unknown")), *whens, else_=literal("50_plus"))
 
 

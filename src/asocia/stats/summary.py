@@ -18,10 +18,12 @@ the rebuild and every later one reads the cubes; imports call :func:`warm` when 
 The tables can be emptied at any time: they are rebuilt on demand.
 
 The rebuild (:func:`refresh`) is set-based, in the database, with no loop over cooperatives:
-four ``INSERT … SELECT … GROUP BY`` passes over the registry (on SQLite, over a narrow
-temporary copy of it whose text dimensions are packed into integers, :class:`PackedKeys`) —
-two *stages* from which five cubes are summed, and the two cubes too fine to share one.
-(One ``GROUPING SETS`` scan on PostgreSQL was tried: slower than four parallel scans.)
+three ``INSERT … SELECT … GROUP BY`` passes over one narrow row per cooperative whose text
+dimensions are packed into integers (:class:`PackedKeys`; on SQLite a temporary copy of the
+registry, on PostgreSQL a subquery merged into each parallel scan) — one *stage* from which
+five cubes of both populations are summed, and the two cubes too fine to share it. On SQLite,
+a large registry is rebuilt in two threads, one half of the regions each, when a core is free.
+(One ``GROUPING SETS`` scan on PostgreSQL was tried: slower than parallel scans.)
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -42,11 +46,12 @@ from sqlalchemy import (
     String,
     Table,
     case,
+    cast,
     delete,
     func,
     insert,
-    literal,
     null,
+    or_,
     select,
     text,
     update,
@@ -68,8 +73,8 @@ from asocia.stats.dimensions import (
     sales_clp,
 )
 from asocia.stats.engine import Filters, Grouped, matches_any, split_row
-
-FILTER_DIMENSIONS = ("region", "rural_class", "legal_class", "ilo_type")
+from asocia.stats.packed import FILTER_DIMENSIONS as FILTER_DIMENSIONS
+from asocia.stats.packed import PACKED, PackedKeys
 
 
 @dataclass(frozen=True)
@@ -130,14 +135,20 @@ class _noop:
         return None
 
 
-def fingerprint(session: Session, context: StatsContext, definitions: Definitions) -> str:
-    """A string that changes whenever the registry or the summary's parameters change."""
+def registry_state(executor: Any) -> list[Any]:
+    """Row count, highest id and latest update of the registry, read by ``executor`` (a
+    session or a connection)."""
     table = Cooperative.__table__
-    row = session.execute(
+    row = executor.execute(
         select(func.count(), func.max(table.c.id), func.max(table.c.updated_at))
     ).one()
+    return [row[0], row[1], str(row[2])]
+
+
+def fingerprint(session: Session, context: StatsContext, definitions: Definitions) -> str:
+    """A string that changes whenever the registry or the summary's parameters change."""
     params = {
-        "registry": [row[0], row[1], str(row[2])],
+        "registry": registry_state(session),
         "uf_clp": context.uf_clp,
         "as_of": context.as_of.isoformat(),
         "populations": {
@@ -155,7 +166,7 @@ def _work_table(definitions: Definitions, keys: PackedKeys) -> Table:
     scanned once per rebuild instead of once per cube."""
     columns: list[Column[Any]] = [Column(name, Integer) for name in PACKED]
     columns += [
-        Column(d, Integer if dimension(d).numeric else String(40)) for d in keys.plain_dimensions()
+        Column(d, Integer if dimension(d).numeric else String(40)) for d in _plain_dimensions(keys)
     ]
     columns += [Column(f"in_{key}", Integer) for key in definitions.populations]
     registry = Cooperative.__table__.c
@@ -163,120 +174,12 @@ def _work_table(definitions: Definitions, keys: PackedKeys) -> Table:
     return Table("stats_work", MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
-# Dimensions packed into each integer key of SQLite's work table, least significant first:
-# values read from the registry (the filters and the legal status), then the derived bands
-# whose values are fixed (``Dimension.values``).
-PACKED: dict[str, tuple[str, ...]] = {
-    "filter_key": (*FILTER_DIMENSIONS, "legal_status"),
-    "band_key": ("size_members", "size_sales", "age"),
-}
-
-
-class PackedKeys:
-    """Text dimensions of a cooperative packed into integers, for SQLite.
-
-    SQLite groups by sorting; sorting a million rows on integers instead of text columns
-    halves the time of each grouping. A dimension's values are its fixed list, or else those
-    read from the registry first (in the rebuild's write transaction, so the list is complete);
-    code 0 is NULL, value *i* of the list is code *i + 1*, and a key is the mixed-radix number
-    of its dimensions' codes. Groups are decoded back to the values, a few thousand rows, when
-    the stages and the sales bins are written.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.values: dict[str, list[Any]] = {}
-        self.radix: dict[str, int] = {}
-        self.key_of: dict[str, str] = {}
-        indexed = _indexed_columns(session)
-        for key, dims in PACKED.items():
-            multiplier = 1
-            for d in dims:
-                # A band's expression yields one of its listed values; a column holds whatever
-                # was stored, so its values are read.
-                fixed = dimension(d).values if key == "band_key" else ()
-                if fixed:
-                    values: list[Any] = list(fixed)
-                else:
-                    column = _COLUMN_OF.get(d, d)
-                    values = _distinct_values(session, column, indexed=column in indexed)
-                self.values[d] = values
-                self.radix[d] = multiplier
-                self.key_of[d] = key
-                multiplier *= len(values) + 1
-
-    def plain_dimensions(self) -> list[str]:
-        """Cube dimensions kept as their own columns of the work table."""
-        dims: list[str] = []
-        for cube in CUBES:
-            dims.extend(d for d in cube.dimensions if d not in self.key_of and d not in dims)
-        return dims
-
-    def encode(self, key: str, context: StatsContext) -> ColumnElement[Any]:
-        """The value of ``key`` for a registry row."""
-        total: ColumnElement[Any] = literal(0)
-        for d in PACKED[key]:
-            # ``CASE x WHEN v1 THEN 1 …``: the expression is evaluated once, not once per value.
-            codes = {v: literal(i + 1) for i, v in enumerate(self.values[d])}
-            if codes:
-                code = case(codes, value=dimension(d).expression(context), else_=literal(0))
-                total = total + code * literal(self.radix[d])
-        return total.label(key)
-
-    def code(self, work: Table, d: str) -> ColumnElement[Any]:
-        """Dimension ``d``'s code in a work-table row."""
-        key = work.c[self.key_of[d]]
-        return (key // literal(self.radix[d])) % literal(len(self.values[d]) + 1)
-
-    def group_codes(self, work: Table, dims: Sequence[str]) -> list[ColumnElement[Any]]:
-        """What to group a work table by for the packed dimensions among ``dims``: a whole key
-        when all its dimensions are wanted, its low digits when its first ones are, else each
-        dimension's code."""
-        out: list[ColumnElement[Any]] = []
-        for key, packed in PACKED.items():
-            wanted = [d in dims for d in packed]
-            if all(wanted):
-                out.append(work.c[key])
-            elif any(wanted) and wanted == sorted(wanted, reverse=True):
-                first_unwanted = packed[wanted.index(False)]
-                out.append(work.c[key] % literal(self.radix[first_unwanted]))
-            else:
-                out.extend(self.code(work, d) for d, w in zip(packed, wanted, strict=True) if w)
-        return out
-
-    def decode(self, work: Table, d: str) -> ColumnElement[Any]:
-        """Dimension ``d``'s value in a work-table row (grouped by its code)."""
-        values = {i + 1: literal(v) for i, v in enumerate(self.values[d])}
-        return case(values, value=self.code(work, d), else_=None) if values else null()
-
-
-_COLUMN_OF = {"region": "region_code", "sector": "isic_section"}
-
-
-def _indexed_columns(session: Session) -> set[str]:
-    """Columns of ``cooperatives`` that lead an index (SQLite)."""
-    leading: set[str] = set()
-    indexes = session.execute(text("PRAGMA index_list(cooperatives)")).all()
-    for index in indexes:
-        first = session.execute(text(f'PRAGMA index_info("{index[1]}")')).first()
-        if first is not None and first[2] is not None:
-            leading.add(str(first[2]))
-    return leading
-
-
-def _distinct_values(session: Session, column: str, *, indexed: bool) -> list[Any]:
-    """The distinct non-null values of a registry column, sorted. With an index leading with
-    the column, a loose index scan (one index seek per value) instead of a full scan."""
-    if indexed:
-        query = text(
-            f"WITH RECURSIVE found(v) AS (SELECT min({column}) FROM cooperatives UNION ALL "
-            f"SELECT (SELECT min({column}) FROM cooperatives WHERE {column} > found.v) "
-            "FROM found WHERE found.v IS NOT NULL) SELECT v FROM found WHERE v IS NOT NULL"
-        )
-    else:
-        query = text(
-            f"SELECT DISTINCT {column} FROM cooperatives WHERE {column} IS NOT NULL ORDER BY 1"
-        )
-    return [row[0] for row in session.execute(query)]
+def _plain_dimensions(packed: PackedKeys) -> list[str]:
+    """Cube dimensions kept as their own columns of the work table (not packed)."""
+    dims: list[str] = []
+    for cube in CUBES:
+        dims.extend(d for d in cube.dimensions if d not in packed.key_of and d not in dims)
+    return dims
 
 
 def _ensure_sqlite_math(connection: Any) -> None:
@@ -300,17 +203,22 @@ def _floor(value: float | None) -> int | None:
 
 @dataclass(frozen=True)
 class Stage:
-    """An intermediate grouping of one population by the dimensions of several cubes at once.
+    """An intermediate grouping of the registry by the dimensions of several cubes at once.
 
     A rebuild groups the registry (or SQLite's work table) once per stage, into a temporary
     table of tens of thousands of rows, and sums each of the stage's cubes from it: because
     the measures are additive (or maxima), a cube summed from the stage holds the same figures
-    as one grouped from the registry, for a fraction of the work.
+    as one grouped from the registry, for a fraction of the work. A stage may serve cubes of
+    several populations: it holds the cooperatives of any of them with a flag per population,
+    and a dimension only some of them need is NULL in the others' rows (so that, e.g., the
+    sizes of the cooperatives in force do not split the groups of the dissolved ones).
     """
 
     name: str
-    population: str
     cubes: tuple[str, ...]
+
+    def populations(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.population for c in CUBES if c.name in self.cubes))
 
     def dimensions(self) -> tuple[str, ...]:
         dims: list[str] = list(FILTER_DIMENSIONS)
@@ -319,14 +227,20 @@ class Stage:
                 dims.extend(d for d in cube.extra if d not in dims)
         return tuple(dims)
 
+    def needed(self, d: str) -> tuple[str, ...]:
+        """The populations whose cubes in this stage have dimension ``d``."""
+        return tuple(
+            dict.fromkeys(c.population for c in CUBES if c.name in self.cubes and d in c.dimensions)
+        )
 
-# The cubes by year of constitution and by sales bin (a hundred years, hundreds of bins, per
-# group of filters) gain nothing from a stage and are grouped directly: a stage holding them
-# with the others would be nearly as large as the registry.
-STAGES: tuple[Stage, ...] = (
-    Stage("current", "current", ("main", "sector", "age")),
-    Stage("registered", "registered", ("status", "dissolved")),
-)
+
+# One stage: the cubes of cooperatives in force by sizes, sector and age, and of all registered
+# ones by status and year of dissolution (NULL for nearly all in force), grouped in one pass
+# (once two stages, one per population). The cubes by year of constitution and by sales bin
+# (a hundred years, hundreds of bins, per group of filters) gain nothing from a stage and are
+# grouped directly: a stage holding them with the others would be nearly as large as the
+# registry.
+STAGES: tuple[Stage, ...] = (Stage("all", ("main", "sector", "age", "status", "dissolved")),)
 
 
 def _stage_table(stage: Stage) -> Table:
@@ -334,6 +248,7 @@ def _stage_table(stage: Stage) -> Table:
     columns: list[Column[Any]] = [
         Column(d, Integer if dimension(d).numeric else String(40)) for d in dims
     ]
+    columns += [Column(f"in_{p}", Integer) for p in stage.populations()]
     columns += [Column(m, column.type) for m, column in _measure_columns().items()]
     # Cooperatives with a record key, to find those without one (see ``refresh``).
     columns.append(Column("keyed", BigInteger))
@@ -349,90 +264,46 @@ def _drop_temporary(connection: Any, name: str) -> None:
     connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
+#: From how many cooperatives SQLite's rebuild runs in two threads, each on its own connection
+#: and its own half of the regions, when a core is free (see :func:`_split_by_region`).
+PARALLEL_FROM = 200_000
+
+
 def refresh(session: Session, context: StatsContext, definitions: Definitions) -> int:
     """Rebuild every cube from the ``cooperatives`` table; returns the cooperatives counted.
 
     Set-based, in the database: the registry is grouped once per :data:`STAGES` entry (and
-    once for the sales bins), and the cubes are summed from those few-thousand-row stages.
-    Takes the summary's lock first (an UPDATE of the state row), so that concurrent refreshes
-    run one after the other.
+    once for each cube no stage holds), and the stages' cubes are summed from those
+    few-thousand-row stages. Takes the summary's lock first (an UPDATE of the state row), so
+    that concurrent refreshes run one after the other.
     """
+    return _refresh(session, context, definitions, parallel=True)
+
+
+def _refresh(
+    session: Session, context: StatsContext, definitions: Definitions, *, parallel: bool
+) -> int:
     ensure_state(session)
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
     connection = session.connection()
-    registry = Cooperative.__table__.c
-    # SQLite scans the wide registry table slowly and in one thread: copy the narrow derived
-    # rows once into a temporary table and group from it. PostgreSQL scans the registry in
-    # parallel, faster than it fills a temporary table: it groups directly.
-    work: Table | None = None
-    packed: PackedKeys | None = None
     if connection.dialect.name == "postgresql":
-        # Room to hash the stages' groups in memory instead of sorting them on disk.
+        # Room to hash the stages' groups in memory instead of sorting them on disk. No JIT:
+        # the groupings' estimated cost makes PostgreSQL compile their expressions, which took
+        # 3 s of each 6 s grouping at 1M cooperatives, longer than it saved.
         session.execute(text("SET LOCAL work_mem = '64MB'"))
-    if connection.dialect.name == "sqlite":
-        _ensure_sqlite_math(connection)
-        packed = PackedKeys(session)
-        work = _fill_work_table(session, context, definitions, packed)
-
-    def grouped_rows(dims: Sequence[str], population: str, *, keyed: bool = False) -> Any:
-        source: Any = registry if work is None else work.c
-        measures = [m.expression(source).label(k) for k, m in MEASURES.items()]
-        if keyed:
-            measures.append(func.count(source.cell_key).label("keyed"))
-        if work is None or packed is None:
-            keys = [dimension(d).expression(context).label(d) for d in dims]
-            where = definitions.population(population).condition()
-            return select(*keys, *measures).where(where).group_by(*keys)
-        codes = [
-            *packed.group_codes(work, dims),
-            *[work.c[d] for d in dims if d not in packed.key_of],
-        ]
-        shown = [packed.decode(work, d).label(d) if d in packed.key_of else work.c[d] for d in dims]
-        return select(*shown, *measures).where(work.c[f"in_{population}"] == 1).group_by(*codes)
-
-    staged: dict[str, Table] = {}
-    for stage in STAGES:
-        table = _stage_table(stage)
-        _drop_temporary(connection, table.name)
-        table.create(connection)
-        rows = grouped_rows(stage.dimensions(), stage.population, keyed=True)
-        session.execute(insert(table).from_select([c.name for c in table.columns], rows))
-        staged.update((name, table) for name in stage.cubes)
+        session.execute(text("SET LOCAL jit = off"))
+    packed = PackedKeys(session)
+    halves = _split_by_region(session) if parallel else None
+    if halves is None:
+        unkeyed = _build(connection, context, definitions, packed, None, None)
+    else:
+        unkeyed = _build_in_two(session, context, definitions, packed, halves)
     # Cooperatives a bulk write left without a record key: give them one and start again (the
-    # stages counted them, so no separate scan of the registry looks for them).
-    unkeyed = sum(
-        session.execute(
-            select(func.coalesce(func.sum(t.c.cooperatives - t.c.keyed), 0))
-        ).scalar_one()
-        for t in set(staged.values())
-    )
+    # stages counted them, so no separate scan of the registry looks for them). Other
+    # connections would not see the keys before this transaction ends: in one thread.
     if unkeyed:
         ensure_record_keys(session)
-        for name in {t.name for t in staged.values()} | (
-            {work.name} if work is not None else set()
-        ):
-            _drop_temporary(connection, name)
-        return refresh(session, context, definitions)
-    for cube in CUBES:
-        target = TABLES[cube.name]
-        session.execute(delete(target))
-        stage_table = staged.get(cube.name)
-        if stage_table is None:
-            query = grouped_rows(cube.dimensions, cube.population)
-        else:
-            keys = [stage_table.c[d] for d in cube.dimensions]
-            query = select(
-                *keys,
-                *[
-                    (func.max if m.combine == "max" else func.sum)(stage_table.c[k]).label(k)
-                    for k, m in MEASURES.items()
-                ],
-            ).group_by(*keys)
-        session.execute(insert(target).from_select([*cube.dimensions, *MEASURES], query))
-    for name in {t.name for t in staged.values()}:
-        _drop_temporary(connection, name)
-    if work is not None:
-        _drop_temporary(connection, work.name)
+        return _refresh(session, context, definitions, parallel=False)
     count = session.execute(
         select(func.coalesce(func.sum(TABLES["status"].c.cooperatives), 0))
     ).scalar_one()
@@ -444,26 +315,248 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     return int(count)
 
 
-def _fill_work_table(
-    session: Session, context: StatsContext, definitions: Definitions, packed: PackedKeys
-) -> Table:
-    """Create (again) and fill SQLite's work table: one narrow row per cooperative."""
+def _split_by_region(session: Session) -> list[ColumnElement[bool]] | None:
+    """On SQLite, for a large registry in a database file, two conditions splitting the
+    cooperatives by region into halves of similar size; else None (one thread).
+
+    Every cube is grouped by region, so the two halves' groups are disjoint: each half's
+    cubes are final rows, written as they are. SQLite runs one statement on one core; the two
+    halves are grouped at once on two connections (reading, in WAL mode, the registry as this
+    transaction sees it: the summary's lock keeps every other writer out)."""
     connection = session.connection()
+    if connection.dialect.name != "sqlite" or connection.engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    ):
+        return None
+    if not _idle_core():
+        return None
     registry = Cooperative.__table__.c
-    work = _work_table(definitions, packed)
-    _drop_temporary(connection, work.name)
-    work.create(connection)
+    sizes = session.execute(
+        select(registry.region_code, func.count()).group_by(registry.region_code)
+    ).all()
+    if sum(n for _r, n in sizes) < PARALLEL_FROM:
+        return None
+    halves: list[list[Any]] = [[], []]
+    weight = [0, 0]
+    for region, n in sorted(sizes, key=lambda r: -int(r[1])):
+        lighter = 0 if weight[0] <= weight[1] else 1
+        halves[lighter].append(region)
+        weight[lighter] += int(n)
+    if not halves[1]:
+        return None
+    return [_region_in(regions) for regions in halves]
+
+
+def _idle_core() -> bool:
+    """Whether a second core is free for the other half: the load average leaves one. On a
+    busy machine two threads only add their overhead (a second scan of the registry, the
+    rows passed between connections), about a fifth more work."""
+    try:
+        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+    except OSError:
+        return False
+
+
+def _region_in(regions: list[Any]) -> ColumnElement[bool]:
+    registry = Cooperative.__table__.c
+    named = [r for r in regions if r is not None]
+    # ``region_code + 0``: no index is offered; reading half the registry through the region
+    # index (a seek per cooperative) is several times slower than scanning it all.
+    condition: ColumnElement[bool] = (registry.region_code + 0).in_(named)
+    if None in regions:
+        condition = or_(condition, registry.region_code.is_(None))
+    return condition
+
+
+def _build_in_two(
+    session: Session,
+    context: StatsContext,
+    definitions: Definitions,
+    packed: PackedKeys,
+    halves: list[ColumnElement[bool]],
+) -> int:
+    """:func:`_build` of each half at once: the first on this transaction's connection, the
+    second on another connection in a thread, whose cube rows are then written here."""
+    engine = session.connection().engine
+
+    def other_half() -> tuple[int, dict[str, list[Any]]]:
+        rows: dict[str, list[Any]] = {}
+        with engine.connect() as other:
+            unkeyed = _build(other, context, definitions, packed, halves[1], rows)
+            other.rollback()
+        return unkeyed, rows
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(other_half)
+        unkeyed = _build(session.connection(), context, definitions, packed, halves[0], None)
+        other_unkeyed, rows = running.result()
+    if unkeyed or other_unkeyed:
+        return unkeyed + other_unkeyed
+    for cube in CUBES:
+        names = [*cube.dimensions, *MEASURES]
+        if rows[cube.name]:
+            session.execute(
+                insert(TABLES[cube.name]),
+                [dict(zip(names, r, strict=True)) for r in rows[cube.name]],
+            )
+    return 0
+
+
+def _build(
+    connection: Any,
+    context: StatsContext,
+    definitions: Definitions,
+    packed: PackedKeys,
+    only: ColumnElement[bool] | None,
+    rows: dict[str, list[Any]] | None,
+) -> int:
+    """Group the registry (the cooperatives matching ``only``, if given) into the cubes:
+    written into the cube tables, emptied first (``rows`` None), or read into ``rows``.
+    Returns how many cooperatives have no record key (nothing written then)."""
+    # The groupings read one narrow row per cooperative whose text dimensions are packed into
+    # integers (:func:`_work_rows`): SQLite copies them once into a temporary table (it scans
+    # the wide registry slowly, in one thread); PostgreSQL reads them as a subquery that it
+    # merges into each grouping, scanning the registry in parallel.
+    work: Any
+    if connection.dialect.name == "sqlite":
+        _ensure_sqlite_math(connection)
+        work = _fill_work_table(connection, context, definitions, packed, only)
+    else:
+        work = _work_rows(context, definitions, packed, only).subquery("stats_work")
+
+    def grouped_rows(
+        dims: Sequence[str],
+        populations: Sequence[str],
+        needed: Callable[[str], Sequence[str]] | None = None,
+        *,
+        stage: bool = False,
+    ) -> Any:
+        """The cooperatives of any of ``populations`` grouped by ``dims`` (each NULL outside
+        the populations ``needed`` lists for it); for a stage, with a flag per population and
+        the count of those with a record key."""
+        source: Any = work.c
+        measures = [_per_cooperative(k, source).label(k) for k in MEASURES]
+        if stage:
+            measures.append(func.count(source.cell_key).label("keyed"))
+
+        def only_in(pops: set[str], value: ColumnElement[Any]) -> ColumnElement[Any]:
+            if needed is None or pops >= set(populations):
+                return value
+            return case((or_(*[inside[p] for p in populations if p in pops]), value), else_=null())
+
+        inside = {p: work.c[f"in_{p}"] == 1 for p in populations}
+        codes: list[ColumnElement[Any]] = []
+        shown: dict[str, Any] = {}
+        for grouping in packed.groups(work, dims):
+            group = only_in(
+                {p for d in grouping.held for p in (needed(d) if needed else ())}, grouping.value
+            )
+            codes.append(group)
+            shown.update((d, packed.decode(group, grouping.is_key, d)) for d in grouping.held)
+        for d in dims:
+            if d not in packed.key_of:
+                codes.append(only_in(set(needed(d) or ()) if needed else set(), work.c[d]))
+                shown[d] = codes[-1]
+        stage_flags: list[Any] = [work.c[f"in_{p}"] for p in populations] if stage else []
+        query = select(*[shown[d].label(d) for d in dims], *stage_flags, *measures)
+        return query.where(or_(*inside.values())).group_by(*codes, *stage_flags)
+
+    staged: dict[str, Table] = {}
+    for stage in STAGES:
+        table = _stage_table(stage)
+        _drop_temporary(connection, table.name)
+        table.create(connection)
+        grouped = grouped_rows(stage.dimensions(), stage.populations(), stage.needed, stage=True)
+        connection.execute(insert(table).from_select([c.name for c in table.columns], grouped))
+        staged.update((name, table) for name in stage.cubes)
+    temporary = {t.name for t in staged.values()} | (
+        {work.name} if isinstance(work, Table) else set()
+    )
+    unkeyed = sum(
+        connection.execute(
+            select(func.coalesce(func.sum(t.c.cooperatives - t.c.keyed), 0))
+        ).scalar_one()
+        for t in set(staged.values())
+    )
+    if unkeyed:
+        for name in temporary:
+            _drop_temporary(connection, name)
+        return int(unkeyed)
+    for cube in CUBES:
+        stage_table = staged.get(cube.name)
+        if stage_table is None:
+            query = grouped_rows(cube.dimensions, [cube.population])
+        else:
+            keys = [stage_table.c[d] for d in cube.dimensions]
+            query = (
+                select(
+                    *keys,
+                    *[
+                        (func.max if m.combine == "max" else func.sum)(stage_table.c[k]).label(k)
+                        for k, m in MEASURES.items()
+                    ],
+                )
+                .where(stage_table.c[f"in_{cube.population}"] == 1)
+                .group_by(*keys)
+            )
+        if rows is not None:
+            rows[cube.name] = list(connection.execute(query).all())
+            continue
+        target = TABLES[cube.name]
+        connection.execute(delete(target))
+        connection.execute(insert(target).from_select([*cube.dimensions, *MEASURES], query))
+    for name in temporary:
+        _drop_temporary(connection, name)
+    return 0
+
+
+def _per_cooperative(key: str, source: Any) -> ColumnElement[Any]:
+    """Measure ``key`` over cooperatives' rows. The workers are the sum of the employees' and
+    worker members' sums (each NULL as 0): the same integer as the sum of each cooperative's
+    workers, without adding them up row by row."""
+    if key == "workers":
+        return func.coalesce(func.sum(source.employees), 0) + func.coalesce(
+            func.sum(source.worker_members), 0
+        )
+    return MEASURES[key].expression(source)
+
+
+def _work_rows(
+    context: StatsContext,
+    definitions: Definitions,
+    packed: PackedKeys,
+    only: ColumnElement[bool] | None = None,
+) -> Any:
+    """One narrow row per cooperative: packed keys, the other dimensions, a flag per
+    population and the columns measures read."""
+    registry = Cooperative.__table__.c
     flags = [
         case((population.condition(), 1), else_=0).label(f"in_{key}")
         for key, population in definitions.populations.items()
     ]
-    rows = select(
+    return select(
         *[packed.encode(key, context) for key in PACKED],
-        *[dimension(d).expression(context).label(d) for d in packed.plain_dimensions()],
+        *[dimension(d).expression(context).label(d) for d in _plain_dimensions(packed)],
         *flags,
         *[_measure_input(name) for name in MEASURE_INPUTS],
-    ).where(registry.merged_into_id.is_(None))
-    session.execute(insert(work).from_select([c.name for c in work.columns], rows))
+    ).where(registry.merged_into_id.is_(None), *([] if only is None else [only]))
+
+
+def _fill_work_table(
+    connection: Any,
+    context: StatsContext,
+    definitions: Definitions,
+    packed: PackedKeys,
+    only: ColumnElement[bool] | None,
+) -> Table:
+    """Create (again) and fill SQLite's work table."""
+    work = _work_table(definitions, packed)
+    _drop_temporary(connection, work.name)
+    work.create(connection)
+    rows = _work_rows(context, definitions, packed, only)
+    connection.execute(insert(work).from_select([c.name for c in work.columns], rows))
     return work
 
 
@@ -475,7 +568,7 @@ def _measure_input(name: str) -> ColumnElement[Any]:
     if name == "sales_amount":
         return sales_clp(registry).label(name)
     if name == "sales_currency":
-        return null().label(name)
+        return cast(null(), String(3)).label(name)
     return registry[name]
 
 
