@@ -16,14 +16,12 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, update
 
 from asocia.db import Database
 from asocia.db.models import Cooperative
-from asocia.stats import summary
 from asocia.stats.definitions import load_definitions
 from asocia.stats.dimensions import (
     AGE_BANDS,
@@ -268,12 +266,8 @@ COLUMNS = [
 )
 @given(registry=a_registry())
 def test_refresh_equals_a_python_computation(
-    db: Database, registry: tuple[date, list[Row]], monkeypatch: pytest.MonkeyPatch
+    db: Database, registry: tuple[date, list[Row]]
 ) -> None:
-    # On SQLite, registries of any size are rebuilt in two threads (one per half of the
-    # regions) whenever they span two regions or more: both ways are compared.
-    monkeypatch.setattr(summary, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(summary, "_idle_core", lambda: True)
     as_of, rows = registry
     with db.session() as session:
         session.execute(update(TABLE).values(merged_into_id=None))

@@ -21,8 +21,7 @@ The rebuild (:func:`refresh`) is set-based, in the database, with no loop over c
 three ``INSERT … SELECT … GROUP BY`` passes over one narrow row per cooperative whose text
 dimensions are packed into integers (:class:`PackedKeys`; on SQLite a temporary copy of the
 registry, on PostgreSQL a subquery merged into each parallel scan) — one *stage* from which
-five cubes of both populations are summed, and the two cubes too fine to share it. On SQLite,
-a large registry is rebuilt in two threads, one half of the regions each, when a core is free.
+five cubes of both populations are summed, and the two cubes too fine to share it.
 (One ``GROUPING SETS`` scan on PostgreSQL was tried: slower than parallel scans.)
 """
 
@@ -31,9 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -264,11 +261,6 @@ def _drop_temporary(connection: Any, name: str) -> None:
     connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
-#: From how many cooperatives SQLite's rebuild runs in two threads, each on its own connection
-#: and its own half of the regions, when a core is free (see :func:`_split_by_region`).
-PARALLEL_FROM = 200_000
-
-
 def refresh(session: Session, context: StatsContext, definitions: Definitions) -> int:
     """Rebuild every cube from the ``cooperatives`` table; returns the cooperatives counted.
 
@@ -277,12 +269,6 @@ def refresh(session: Session, context: StatsContext, definitions: Definitions) -
     few-thousand-row stages. Takes the summary's lock first (an UPDATE of the state row), so
     that concurrent refreshes run one after the other.
     """
-    return _refresh(session, context, definitions, parallel=True)
-
-
-def _refresh(
-    session: Session, context: StatsContext, definitions: Definitions, *, parallel: bool
-) -> int:
     ensure_state(session)
     session.execute(update(state_table).where(state_table.c.id == 1).values(fingerprint=None))
     connection = session.connection()
@@ -293,17 +279,12 @@ def _refresh(
         session.execute(text("SET LOCAL work_mem = '64MB'"))
         session.execute(text("SET LOCAL jit = off"))
     packed = PackedKeys(session)
-    halves = _split_by_region(session) if parallel else None
-    if halves is None:
-        unkeyed = _build(connection, context, definitions, packed, None, None)
-    else:
-        unkeyed = _build_in_two(session, context, definitions, packed, halves)
+    unkeyed = _build(connection, context, definitions, packed)
     # Cooperatives a bulk write left without a record key: give them one and start again (the
-    # stages counted them, so no separate scan of the registry looks for them). Other
-    # connections would not see the keys before this transaction ends: in one thread.
+    # stages counted them, so no separate scan of the registry looks for them).
     if unkeyed:
         ensure_record_keys(session)
-        return _refresh(session, context, definitions, parallel=False)
+        return refresh(session, context, definitions)
     count = session.execute(
         select(func.coalesce(func.sum(TABLES["status"].c.cooperatives), 0))
     ).scalar_one()
@@ -315,105 +296,10 @@ def _refresh(
     return int(count)
 
 
-def _split_by_region(session: Session) -> list[ColumnElement[bool]] | None:
-    """On SQLite, for a large registry in a database file, two conditions splitting the
-    cooperatives by region into halves of similar size; else None (one thread).
-
-    Every cube is grouped by region, so the two halves' groups are disjoint: each half's
-    cubes are final rows, written as they are. SQLite runs one statement on one core; the two
-    halves are grouped at once on two connections (reading, in WAL mode, the registry as this
-    transaction sees it: the summary's lock keeps every other writer out)."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite" or connection.engine.url.database in (
-        None,
-        "",
-        ":memory:",
-    ):
-        return None
-    if not _idle_core():
-        return None
-    registry = Cooperative.__table__.c
-    sizes = session.execute(
-        select(registry.region_code, func.count()).group_by(registry.region_code)
-    ).all()
-    if sum(n for _r, n in sizes) < PARALLEL_FROM:
-        return None
-    halves: list[list[Any]] = [[], []]
-    weight = [0, 0]
-    for region, n in sorted(sizes, key=lambda r: -int(r[1])):
-        lighter = 0 if weight[0] <= weight[1] else 1
-        halves[lighter].append(region)
-        weight[lighter] += int(n)
-    if not halves[1]:
-        return None
-    return [_region_in(regions) for regions in halves]
-
-
-def _idle_core() -> bool:
-    """Whether a second core is free for the other half: the load average leaves one. On a
-    busy machine two threads only add their overhead (a second scan of the registry, the
-    rows passed between connections), about a fifth more work."""
-    try:
-        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
-    except OSError:
-        return False
-
-
-def _region_in(regions: list[Any]) -> ColumnElement[bool]:
-    registry = Cooperative.__table__.c
-    named = [r for r in regions if r is not None]
-    # ``region_code + 0``: no index is offered; reading half the registry through the region
-    # index (a seek per cooperative) is several times slower than scanning it all.
-    condition: ColumnElement[bool] = (registry.region_code + 0).in_(named)
-    if None in regions:
-        condition = or_(condition, registry.region_code.is_(None))
-    return condition
-
-
-def _build_in_two(
-    session: Session,
-    context: StatsContext,
-    definitions: Definitions,
-    packed: PackedKeys,
-    halves: list[ColumnElement[bool]],
-) -> int:
-    """:func:`_build` of each half at once: the first on this transaction's connection, the
-    second on another connection in a thread, whose cube rows are then written here."""
-    engine = session.connection().engine
-
-    def other_half() -> tuple[int, dict[str, list[Any]]]:
-        rows: dict[str, list[Any]] = {}
-        with engine.connect() as other:
-            unkeyed = _build(other, context, definitions, packed, halves[1], rows)
-            other.rollback()
-        return unkeyed, rows
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        running = pool.submit(other_half)
-        unkeyed = _build(session.connection(), context, definitions, packed, halves[0], None)
-        other_unkeyed, rows = running.result()
-    if unkeyed or other_unkeyed:
-        return unkeyed + other_unkeyed
-    for cube in CUBES:
-        names = [*cube.dimensions, *MEASURES]
-        if rows[cube.name]:
-            session.execute(
-                insert(TABLES[cube.name]),
-                [dict(zip(names, r, strict=True)) for r in rows[cube.name]],
-            )
-    return 0
-
-
 def _build(
-    connection: Any,
-    context: StatsContext,
-    definitions: Definitions,
-    packed: PackedKeys,
-    only: ColumnElement[bool] | None,
-    rows: dict[str, list[Any]] | None,
+    connection: Any, context: StatsContext, definitions: Definitions, packed: PackedKeys
 ) -> int:
-    """Group the registry (the cooperatives matching ``only``, if given) into the cubes:
-    written into the cube tables, emptied first (``rows`` None), or read into ``rows``.
+    """Group the registry into the cubes, written into the cube tables (emptied first).
     Returns how many cooperatives have no record key (nothing written then)."""
     # The groupings read one narrow row per cooperative whose text dimensions are packed into
     # integers (:func:`_work_rows`): SQLite copies them once into a temporary table (it scans
@@ -422,9 +308,9 @@ def _build(
     work: Any
     if connection.dialect.name == "sqlite":
         _ensure_sqlite_math(connection)
-        work = _fill_work_table(connection, context, definitions, packed, only)
+        work = _fill_work_table(connection, context, definitions, packed)
     else:
-        work = _work_rows(context, definitions, packed, only).subquery("stats_work")
+        work = _work_rows(context, definitions, packed).subquery("stats_work")
 
     def grouped_rows(
         dims: Sequence[str],
@@ -501,9 +387,6 @@ def _build(
                 .where(stage_table.c[f"in_{cube.population}"] == 1)
                 .group_by(*keys)
             )
-        if rows is not None:
-            rows[cube.name] = list(connection.execute(query).all())
-            continue
         target = TABLES[cube.name]
         connection.execute(delete(target))
         connection.execute(insert(target).from_select([*cube.dimensions, *MEASURES], query))
@@ -527,7 +410,6 @@ def _work_rows(
     context: StatsContext,
     definitions: Definitions,
     packed: PackedKeys,
-    only: ColumnElement[bool] | None = None,
 ) -> Any:
     """One narrow row per cooperative: packed keys, the other dimensions, a flag per
     population and the columns measures read."""
@@ -541,7 +423,7 @@ def _work_rows(
         *[dimension(d).expression(context).label(d) for d in _plain_dimensions(packed)],
         *flags,
         *[_measure_input(name) for name in MEASURE_INPUTS],
-    ).where(registry.merged_into_id.is_(None), *([] if only is None else [only]))
+    ).where(registry.merged_into_id.is_(None))
 
 
 def _fill_work_table(
@@ -549,13 +431,12 @@ def _fill_work_table(
     context: StatsContext,
     definitions: Definitions,
     packed: PackedKeys,
-    only: ColumnElement[bool] | None,
 ) -> Table:
     """Create (again) and fill SQLite's work table."""
     work = _work_table(definitions, packed)
     _drop_temporary(connection, work.name)
     work.create(connection)
-    rows = _work_rows(context, definitions, packed, only)
+    rows = _work_rows(context, definitions, packed)
     connection.execute(insert(work).from_select([c.name for c in work.columns], rows))
     return work
 
