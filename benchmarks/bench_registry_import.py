@@ -376,7 +376,8 @@ def main() -> None:
         print(
             f"SQLite re-import of the same file: {again['read']:,.0f} rows in "
             f"{again['elapsed']:.1f} s = {again['read'] / again['elapsed']:,.0f} rows/s "
-            f"(unchanged {again['unchanged']:,.0f}, updated {again['updated']:,.0f})",
+            f"(unchanged {again['unchanged']:,.0f}, updated {again['updated']:,.0f}); peak "
+            f"memory {again['peak_mb']:,.0f} MB; {phases(again['timings'])}",
             flush=True,
         )
         floor = run_child(f"sqlite:///{tmp}/floor.db", Path(f"{tmp}/bench.db"), "--floor-child")

@@ -348,6 +348,31 @@ def test_registry_number_of_another_cooperative_is_rejected(db: Database, files:
     assert (problem.line, problem.column, result.rejected, result.created) == (2, "Rol", 1, 0)
 
 
+def test_two_rows_of_one_batch_reaching_one_cooperative_see_each_other(
+    db: Database, files: Files
+) -> None:
+    # A re-import compares stored rows as read, but a row reaching a cooperative that an
+    # earlier row of the same batch changed compares with (and records as old) the new values.
+    header = ["RUT", "Rol", "Nombre", "Socios"]
+    run(db, files.csv([["76.086.428-5", "1234", "Uno", "10"]], header=header, name="a.csv"))
+    result = run(
+        db,
+        files.csv(
+            [["76.086.428-5", "", "Uno", "12"], ["", "1234", "Uno", "10"]],
+            header=header,
+            name="b.csv",
+        ),
+    )
+    assert (result.updated, result.unchanged, result.created, result.rejected) == (2, 0, 0, 0)
+    with db.session() as s:
+        changes = [
+            (c.field, c.old_value, c.new_value)
+            for c in s.execute(select(CooperativeChange).order_by(CooperativeChange.id)).scalars()
+        ]
+        assert changes == [("members_total", "10", "12"), ("members_total", "12", "10")]
+        assert s.execute(select(Cooperative.members_total)).scalar_one() == 10
+
+
 def test_dry_run_counts_but_writes_nothing(db: Database, files: Files) -> None:
     result = run(db, files.csv([row(), row(rut="1-1")]), dry_run=True)
     assert (result.created, result.rejected, result.committed) == (1, 1, False)

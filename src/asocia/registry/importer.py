@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -515,6 +516,19 @@ def _write_flags(writer: RegistryWriter, batch: Batch, ids: dict[int, int]) -> N
 _NOT_COMPARED = frozenset(("country", "source_row", "extra"))
 
 
+def _getter(positions: list[int | None]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A function picking ``positions`` of a row as a tuple (None for a position of None)."""
+    if None in positions:
+        return lambda row: tuple(None if k is None else row[k] for k in positions)
+    picked = [k for k in positions if k is not None]
+    if not picked:
+        return lambda row: ()
+    if len(picked) == 1:
+        only = picked[0]
+        return lambda row: (row[only],)
+    return itemgetter(*picked)
+
+
 def _apply(
     writer: RegistryWriter, batch: Batch, result: ImportResult, validator: BatchValidator
 ) -> None:
@@ -529,7 +543,7 @@ def _apply(
         _write_flags(writer, batch, dict(zip(kept, created, strict=False)))
         return
     values = batch.values
-    by_tax, by_registry = writer.existing(
+    names, by_tax, by_registry = writer.existing(
         [
             (c, t)
             for c, t, k in zip(
@@ -556,22 +570,34 @@ def _apply(
     taxes = values.get("tax_id") or [None] * n
     registries = values.get("registry_number") or [None] * n
     # A re-import mostly brings rows that changed nothing: each row's values, as one tuple,
-    # are compared at once with the same columns of the stored cooperative. Only rows that
-    # differ (or carry extra attributes, merged key by key) go through the field-by-field
-    # comparison, which gives the same verdict.
+    # are compared at once with the same columns of the stored cooperative (a tuple as read,
+    # picked by one C-level getter). Only rows that differ (or carry extra attributes, merged
+    # key by key) become a dict and go through the field-by-field comparison, which gives
+    # the same verdict.
+    position = {name: k for k, name in enumerate(names)}
+    id_at, tax_at = position["id"], position["tax_id"]
     compared = [c for c in values if c not in _NOT_COMPARED]
     incoming = list(zip(*(values[c] for c in compared), strict=True))
+    stored = _getter([position.get(c) for c in compared])
     extras = values.get("extra") or [None] * n
+    # Cooperatives changed by an earlier row of this batch, as dicts with their new values:
+    # a later row reaching the same one compares with, and records as old, what that row wrote.
+    changed_rows: dict[int, dict[str, Any]] = {}
+
+    def tax_of(row: Sequence[Any]) -> Any:
+        edited = changed_rows.get(row[id_at])
+        return row[tax_at] if edited is None else edited["tax_id"]
+
     for i, line in enumerate(batch.lines):
         if not keep[i]:
             continue
         country = countries[i]
         tax_id, registry = taxes[i], registries[i]
-        current = by_tax.get((country, tax_id)) if tax_id else None
+        found = by_tax.get((country, tax_id)) if tax_id else None
         holder = by_registry.get((country, registry)) if registry else None
-        if current is None and holder is not None and (holder["tax_id"] is None or tax_id is None):
-            current = holder  # the same cooperative, known so far by its registry number
-        if holder is not None and (current is None or holder["id"] != current["id"]):
+        if found is None and holder is not None and (tax_of(holder) is None or tax_id is None):
+            found = holder  # the same cooperative, known so far by its registry number
+        if holder is not None and (found is None or holder[id_at] != found[id_at]):
             batch.reject(
                 i,
                 Problem(
@@ -579,27 +605,29 @@ def _apply(
                     validator.header("registry_number"),
                     registry,
                     "registry number already belongs to another cooperative "
-                    f"(tax id {holder['tax_id']})",
+                    f"(tax id {tax_of(holder)})",
                     REJECTED,
                 ),
             )
             continue
-        if current is None:
+        if found is None:
             new.append(i)
             continue
-        ids[i] = current["id"]
-        if extras[i] is None and incoming[i] == tuple(map(current.get, compared)):
-            result.unchanged += 1
-            continue
+        coop_id = ids[i] = found[id_at]
+        current = changed_rows.get(coop_id)
+        if current is None:
+            if extras[i] is None and incoming[i] == stored(found):
+                result.unchanged += 1
+                continue
+            current = dict(zip(names, found, strict=True))
         record = batch.record(i)
         record.pop("source_row", None)
         changed = writer.compare(record, current)
         if changed:
-            # The old values as they are now; then ``current`` takes the new ones, so that a
-            # later row of the batch reaching the same cooperative compares with, and records
-            # as old, what this row wrote.
-            changes.append((current["id"], {c: current.get(c) for c in changed}, changed, line))
+            # The old values as they are now; then ``current`` takes the new ones.
+            changes.append((coop_id, {c: current.get(c) for c in changed}, changed, line))
             current.update(changed)
+            changed_rows[coop_id] = current
             result.updated += 1
         else:
             result.unchanged += 1

@@ -321,26 +321,36 @@ class RegistryWriter:
 
     def existing(
         self, country_tax: Iterable[tuple[str, str]], country_registry: Iterable[tuple[str, str]]
-    ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], dict[str, Any]]]:
+    ) -> tuple[
+        tuple[str, ...],
+        dict[tuple[str, str], Sequence[Any]],
+        dict[tuple[str, str], Sequence[Any]],
+    ]:
         """Current rows (with contacts) by (country, tax id) and by (country, registry number).
 
-        A row found by its tax id also answers for its registry number, so only the registry
-        numbers not already seen are looked up: a re-import reads each row once.
+        Rows are tuples in the order of the returned column names (no dict per row: a
+        re-import compares most of them as they are). A row found by its tax id also answers
+        for its registry number, so only the registry numbers not already seen are looked up:
+        a re-import reads each row once.
         """
-        by_tax: dict[tuple[str, str], dict[str, Any]] = {}
-        by_registry: dict[tuple[str, str], dict[str, Any]] = {}
+        names = tuple(c.name for c in _CURRENT.selected_columns)
+        by_tax: dict[tuple[str, str], Sequence[Any]] = {}
+        by_registry: dict[tuple[str, str], Sequence[Any]] = {}
         if self.was_empty:
-            return by_tax, by_registry
+            return names, by_tax, by_registry
+        country, tax_id, registry_number = map(
+            names.index, ("country", "tax_id", "registry_number")
+        )
         for row in self._rows_by(COOPS.c.tax_id, country_tax):
-            by_tax[(row["country"], row["tax_id"])] = row
-            if row["registry_number"] is not None:
-                by_registry[(row["country"], row["registry_number"])] = row
+            by_tax[(row[country], row[tax_id])] = row
+            if row[registry_number] is not None:
+                by_registry[(row[country], row[registry_number])] = row
         wanted = [pair for pair in country_registry if pair not in by_registry]
         for row in self._rows_by(COOPS.c.registry_number, wanted):
-            by_registry[(row["country"], row["registry_number"])] = row
-        return by_tax, by_registry
+            by_registry[(row[country], row[registry_number])] = row
+        return names, by_tax, by_registry
 
-    def _rows_by(self, column: Any, pairs: Iterable[tuple[str, str]]) -> Iterable[dict[str, Any]]:
+    def _rows_by(self, column: Any, pairs: Iterable[tuple[str, str]]) -> Iterable[Sequence[Any]]:
         """The cooperatives (facts and contacts, no bookkeeping) whose ``column`` is among
         ``pairs`` of (country, value), looked up through the unique (country, key) index."""
         by_country: dict[str, list[str]] = {}
@@ -355,8 +365,7 @@ class RegistryWriter:
                 else:
                     among = column.in_(chunk)
                 result = self.connection.execute(_CURRENT.where(COOPS.c.country == country, among))
-                names = tuple(result.keys())
-                yield from (dict(zip(names, row, strict=True)) for row in result.fetchall())
+                yield from result.fetchall()
 
     def compare(self, record: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
         """The columns whose value ``record`` changes: column → new value (empty cells keep)."""
