@@ -114,11 +114,14 @@ def install() -> bool:
     def build_light(descriptor: Any) -> Any:
         if descriptor.file_annotation is not None:
             return typer_build(descriptor)  # files: Typer's own converter (no Pydantic either)
-        return LightRuntimeParam(
-            parameter_info=descriptor.parameter_info,
-            annotation=descriptor.annotation,
-            descriptor=descriptor,
-        )
+        try:
+            return LightRuntimeParam(
+                parameter_info=descriptor.parameter_info,
+                annotation=descriptor.annotation,
+                descriptor=descriptor,
+            )
+        except (TypeError, AttributeError):  # pragma: no cover - a Typer whose internals moved
+            return typer_build(descriptor)
 
     core.build_runtime_param = build_light  # type: ignore[attr-defined]
     return True
