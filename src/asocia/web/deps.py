@@ -82,11 +82,6 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def secret_or_token(request: Request) -> bool:
-    """Whether the request carries credentials (a session cookie or an API token)."""
-    return bearer_token(request) is not None or bool(request.cookies.get(SESSION_COOKIE))
-
-
 def get_principal(request: Request, session: Session = SESSION) -> Principal:
     """Who is asking: from an API token, else the session cookie, else anonymous.
 
