@@ -9,8 +9,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from asocia.auth.passwords import (
@@ -123,8 +124,8 @@ def set_password(session: Session, username: str, password: str) -> User:
     return user
 
 
-def principal_for(user: User) -> Principal:
-    """The :class:`Principal` acting for ``user``."""
+def principal_for(user: User | Row[*tuple[Any, ...]]) -> Principal:
+    """The :class:`Principal` acting for ``user`` (a user, or a row of :data:`_USER_COLUMNS`)."""
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -228,6 +229,11 @@ def open_web_session(session: Session, user: User, *, hours: int) -> str:
     return secret
 
 
+# What a request reads of the user asking (with its session's or token's own columns): plain
+# columns, no ORM object, on every logged-in request.
+_USER_COLUMNS = (User.id, User.username, User.role, User.cooperative_id, User.is_active)
+
+
 def read_web_session(session: Session, secret: str) -> tuple[Principal, bool]:
     """The principal of a session cookie (anonymous when unknown or expired), and whether its
     sliding expiry is due to be written (:func:`touch_web_session`).
@@ -239,11 +245,7 @@ def read_web_session(session: Session, secret: str) -> tuple[Principal, bool]:
         select(
             WebSession.expires_at,
             WebSession.last_seen_at,
-            User.id,
-            User.username,
-            User.role,
-            User.cooperative_id,
-            User.is_active,
+            *_USER_COLUMNS,
         )
         .join(User, User.id == WebSession.user_id)
         .where(WebSession.id == _sha256(secret))
@@ -251,12 +253,7 @@ def read_web_session(session: Session, secret: str) -> tuple[Principal, bool]:
     now = utcnow()
     if row is None or row.expires_at < now or not row.is_active:
         return ANONYMOUS, False
-    principal = Principal(
-        user_id=row.id,
-        username=row.username,
-        role=Role(row.role),
-        cooperative_id=row.cooperative_id,
-    )
+    principal = principal_for(row)
     # Sliding expiry, written at most every few minutes: reads must not need the write lock
     # (on SQLite an import holds it for minutes).
     return principal, now - row.last_seen_at > SESSION_REFRESH
@@ -336,23 +333,14 @@ def read_token(session: Session, secret: str) -> tuple[Principal | None, bool]:
         select(
             ApiToken.revoked_at,
             ApiToken.last_used_at,
-            User.id,
-            User.username,
-            User.role,
-            User.cooperative_id,
-            User.is_active,
+            *_USER_COLUMNS,
         )
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == _sha256(secret))
     ).first()
     if row is None or row.revoked_at is not None or not row.is_active:
         return None, False
-    principal = Principal(
-        user_id=row.id,
-        username=row.username,
-        role=Role(row.role),
-        cooperative_id=row.cooperative_id,
-    )
+    principal = principal_for(row)
     due = row.last_used_at is None or utcnow() - row.last_used_at > SESSION_REFRESH
     return principal, due
 
