@@ -10,22 +10,12 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from typer.testing import CliRunner
 
 from asocia.cli.main import app
 from tests.cli.test_language import ENGLISH_THOUSANDS, NO_LOCALE, SPANISH_THOUSANDS
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh database at the code's schema (the migrations seed the capabilities' data)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('caplang') / 'seeded.db'}"
-    result = runner.invoke(app, ["db", "upgrade"], env={**NO_LOCALE, "ASOCIA_DATABASE_URL": url})
-    assert result.exit_code == 0, result.output
-    return url
 
 
 def run(url: str, args: list[str], **env: str | None) -> str:

@@ -16,15 +16,6 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh database at the code's schema (the migrations seed the capabilities' data)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('errlang') / 'seeded.db'}"
-    result = runner.invoke(app, ["db", "upgrade"], env={**NO_LOCALE, "ASOCIA_DATABASE_URL": url})
-    assert result.exit_code == 0, result.output
-    return url
-
-
-@pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("errfiles")
     (folder / "broken.xml").write_bytes(b"<iati-activities>")
