@@ -78,8 +78,13 @@ def modules_after(*args: str, database: str | None = None) -> tuple[int, list[st
     return found["code"], found["modules"], output
 
 
+def loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    """The modules of ``modules`` that are one of ``names`` or inside one of them."""
+    return [m for m in modules if any(m == h or m.startswith(h + ".") for h in names)]
+
+
 def heavy(modules: list[str]) -> list[str]:
-    return [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)]
+    return loaded(modules, HEAVY)
 
 
 @pytest.mark.parametrize("args", [("--version",), ("--help",), ()], ids=repr)
@@ -143,9 +148,7 @@ NOT_FOR_LIGHT_COMMANDS = (
 
 
 def not_for_light(modules: list[str]) -> list[str]:
-    return [
-        m for m in modules if any(m == h or m.startswith(h + ".") for h in NOT_FOR_LIGHT_COMMANDS)
-    ]
+    return loaded(modules, NOT_FOR_LIGHT_COMMANDS)
 
 
 @pytest.mark.parametrize(
@@ -188,8 +191,7 @@ def test_a_group_help_imports_nothing_heavy(group: str) -> None:
     assert code in (0, None), output
     assert f"asocia.cli.{group}" in modules  # the probe ran the group
     assert "Usage" in output or "Uso" in output
-    found = [m for m in modules if any(m == h or m.startswith(h + ".") for h in GROUP_HELP_HEAVY)]
-    assert found == []
+    assert loaded(modules, GROUP_HELP_HEAVY) == []
 
 
 @pytest.mark.parametrize("args", [("--version",), ("--help",), ("registry", "--help")], ids=repr)
