@@ -4,7 +4,7 @@ problems themselves a page at a time (``?problems_page=N``)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -12,8 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from asocia.db.models.registry import ImportProblem
+from asocia.registry.reasons import localized_reason
+from asocia.web.templating import translator
 
 PAGE_SIZE = 100
+
+
+def reason_text(request: Request) -> Callable[[str], str]:
+    """The reports' ``reason(text)``: a problem's reason in the request's language (the
+    registry's reasons and the uptake files', which report in the same form)."""
+    gettext = translator(request, "registry")
+    return lambda text: localized_reason(text, gettext)
 
 
 def _get(problem: Any, name: str) -> Any:

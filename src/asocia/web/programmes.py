@@ -30,7 +30,6 @@ from asocia.programmes import catalogue, coverage, exchange, feasibility, matrix
 from asocia.programmes.labels import label, labels
 from asocia.programmes.rules import category_label, describe
 from asocia.programmes.series import series_of
-from asocia.registry.reasons import localized_reason
 from asocia.registry.territory import territory
 from asocia.registry.vocabulary import vocabulary
 from asocia.web.deps import (
@@ -40,8 +39,9 @@ from asocia.web.deps import (
     request_session,
     require,
 )
+from asocia.web.problems import reason_text
 from asocia.web.problems import view as problems_view
-from asocia.web.templating import environment, language, render, translator
+from asocia.web.templating import environment, language, render
 
 router = APIRouter()
 api_router = APIRouter(tags=["programmes"])
@@ -429,7 +429,6 @@ async def uptake_upload(
             {"report": None, "error": error_text(exc, language(request)), "runs": _runs(session)},
             status_code=400,
         )
-    gettext = translator(request, "registry")  # the reasons read as the registry's do
     data = report.as_dict()
     return render(
         request,
@@ -437,7 +436,7 @@ async def uptake_upload(
         {
             "report": data,
             "runs": _runs(session),
-            "reason": lambda text: localized_reason(text, gettext),
+            "reason": reason_text(request),  # the reasons read as the registry's do
             # A long report: how many problems of each reason first, then the first rows.
             "problems": data["problems"],
             "shown": problems_view(request, data["problems"]),

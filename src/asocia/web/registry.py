@@ -26,7 +26,6 @@ from asocia.registry import duplicates as duplicates_module
 from asocia.registry import queries
 from asocia.registry.export import FORMATS, export
 from asocia.registry.flags import FlagFilters, flag_codes, open_flags
-from asocia.registry.reasons import localized_reason
 from asocia.registry.store import (
     Actor,
     MergeError,
@@ -39,7 +38,8 @@ from asocia.registry.vocabulary import vocabulary
 from asocia.settings import Settings
 from asocia.web import caching
 from asocia.web.deps import SESSION, get_settings, require
-from asocia.web.templating import language, render, translator
+from asocia.web.problems import reason_text
+from asocia.web.templating import language, render
 
 router = APIRouter()
 api_router = APIRouter(tags=["registry"])
@@ -57,11 +57,6 @@ MEDIA = {
 
 def _actor(principal: Principal) -> Actor:
     return Actor(principal.user_id, principal.username)
-
-
-def _reason(request: Request) -> Any:
-    gettext = translator(request)
-    return lambda text: localized_reason(text, gettext)
 
 
 def _filters(request: Request) -> queries.Filters:
@@ -259,7 +254,7 @@ def corrections_page(
             "code": code or "",
             "page": page,
             "run": run,
-            "reason": _reason(request),
+            "reason": reason_text(request),
         },
     )
 

@@ -33,7 +33,8 @@ from asocia.web import problems as problem_pages
 from asocia.web.deps import SESSION, get_database, get_settings, require
 from asocia.web.display import field_choices
 from asocia.web.forms import upload_error
-from asocia.web.registry import _actor, _reason
+from asocia.web.problems import reason_text
+from asocia.web.registry import _actor
 from asocia.web.templating import render, translator
 
 router = APIRouter()
@@ -67,7 +68,7 @@ def import_run_page(
     return render(
         request,
         "registry/import_run.html",
-        {"run": run, "problems": shown["rows"], "shown": shown, "reason": _reason(request)},
+        {"run": run, "problems": shown["rows"], "shown": shown, "reason": reason_text(request)},
     )
 
 
@@ -316,7 +317,7 @@ async def validate_upload(
             "name": _original_name(path),
             "report": report,
             "mapping": mapping_json,
-            "reason": _reason(request),
+            "reason": reason_text(request),
             "shown": _report_problems(request, report),
         },
     )
@@ -347,7 +348,7 @@ def validation_report(
             "name": _original_name(path),
             "report": report,
             "mapping": report.get("mapping", "{}"),
-            "reason": _reason(request),
+            "reason": reason_text(request),
             "shown": _report_problems(request, report),
         },
     )
